@@ -1,0 +1,83 @@
+# xdpq: packet queueing and scheduling for XDP, on Linux 6.12.
+#
+#   make check        build everything, run the selftests in a QEMU guest
+#   make run          the demo, in a QEMU guest
+#   make shell        boot the guest to an interactive shell
+#   make lint         checkpatch over patches/ and the new files
+#   make patches      the whole project as a git format-patch series
+#   make export-patches   write commits made in build/linux back to patches/
+#   make verify-assembly  check that base + patches/ reproduces build/linux
+#
+# DEBUG=1 uses the debug kernel (KASAN, lockdep, kmemleak, ...);
+# KERNEL_SRC=/path/to/linux-6.12.y uses that tree as the base.
+
+SHELL := /bin/bash
+REPO := $(CURDIR)
+BUILD := $(REPO)/build
+JOBS ?= $(shell nproc)
+
+ifdef KERNEL_SRC
+TREE := $(BUILD)/linux-src
+SUFFIX := -src
+else
+TREE := $(BUILD)/linux
+SUFFIX :=
+endif
+FRAGMENTS := harness/kconfig/xdpq.config
+ifeq ($(DEBUG),1)
+SUFFIX := $(SUFFIX)-debug
+FRAGMENTS += harness/kconfig/debug.config
+endif
+KOBJ := $(BUILD)/kobj$(SUFFIX)
+SELFTESTS := $(BUILD)/selftests$(SUFFIX)
+BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
+export KERNEL_SRC
+
+.PHONY: all deps assemble config kernel selftests check run shell lint \
+	patches export-patches verify-assembly clean
+
+all: kernel selftests
+
+deps:
+	@harness/deps.sh
+
+assemble: deps
+	@harness/assemble.sh $(TREE)
+
+config: assemble
+	@harness/kconfig/configure.sh $(TREE) $(KOBJ) $(FRAGMENTS)
+
+kernel: config
+	@echo "xdpq: building the kernel in $(KOBJ)"
+	@$(MAKE) -s -C $(TREE) O=$(KOBJ) -j$(JOBS) bzImage
+
+selftests: kernel
+	@echo "xdpq: building test_progs in $(SELFTESTS)"
+	@harness/selftests/build.sh $(TREE) $(KOBJ) $(SELFTESTS)
+
+# T=name runs only the matching tests (test_progs -t).
+check: lint selftests
+	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
+
+run: selftests
+	@$(MAKE) -s -C harness/demo LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/demo$(SUFFIX)
+	@harness/guest/run.sh --timeout 600 $(BZIMAGE) \
+		$(BUILD)/demo$(SUFFIX)/xdpq_demo.sh $(BUILD)/demo$(SUFFIX)
+
+shell: kernel
+	@harness/guest/run.sh --shell $(BZIMAGE)
+
+lint: assemble
+	@harness/lint.sh $(TREE)
+
+patches: assemble
+	@harness/format-series.sh $(TREE) $(BUILD)/series
+
+export-patches:
+	@harness/export-patches.sh $(TREE)
+
+verify-assembly: assemble
+	@harness/assemble.sh $(TREE) --check
+
+clean:
+	rm -rf $(BUILD)/kobj* $(BUILD)/selftests* $(BUILD)/demo* $(BUILD)/series

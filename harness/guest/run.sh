@@ -1,0 +1,88 @@
+#!/bin/bash
+# Boot an xdpq kernel in QEMU with the host's / as a read-only 9p root, run a
+# command in it and hand back its output and exit status.
+#
+# usage: run.sh [--shell] [--timeout SECONDS] BZIMAGE COMMAND...
+#
+# The guest has 2 vCPUs, 2 GiB and two virtio-net NICs (eth0, eth1) on one
+# QEMU hub, so frames eth0 transmits arrive on eth1.  It runs under KVM only
+# when the CPU really has VMX/SVM and /dev/kvm opens (a PVM /dev/kvm cannot
+# boot a stock kernel), otherwise under multi-threaded TCG.
+#
+# Exit status: the command's; 124 when the guest timed out or never
+# reported; 125 when the kernel logged a splat (BUG, WARNING, KASAN,
+# lockdep, kmemleak report...) even though the command passed.
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+shell=0
+timeout=600
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--shell) shell=1; shift ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+kernel=$1
+shift
+
+out=$(mktemp -d "$repo/build/guest.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+printf '%s\n' "$*" >"$out/cmd"
+pwd >"$out/cwd"
+
+accel="tcg,thread=multi"
+cpu=max
+if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	accel=kvm
+	cpu=host
+fi
+
+append="console=ttyS0 root=/dev/root rootfstype=9p ro"
+append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+append+=" init=$repo/harness/guest/init.sh panic=-1 net.ifnames=0"
+[ $shell -eq 1 ] && append+=" xdpq.shell" || append+=" quiet"
+
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 2G
+	-kernel "$kernel" -append "$append" -no-reboot -display none
+	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=out,path=$out,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=out,mount_tag=xdpqout
+	-netdev hubport,id=hub0,hubid=0
+	-device virtio-net-pci,netdev=hub0,mac=52:54:00:12:34:01
+	-netdev hubport,id=hub1,hubid=0
+	-device virtio-net-pci,netdev=hub1,mac=52:54:00:12:34:02)
+
+if [ $shell -eq 1 ]; then
+	"${qemu[@]}" -serial mon:stdio
+	exit 0
+fi
+
+timeout -k 5 "$timeout" "${qemu[@]}" -serial "file:$out/console" -monitor none </dev/null
+qrc=$?
+
+if [ ! -f "$out/rc" ]; then
+	[ $qrc -eq 124 ] && why="timed out after ${timeout}s" || why="qemu exited with $qrc"
+	echo "xdpq: the guest never reported ($why); console tail:" >&2
+	tail -n 40 "$out/console" >&2
+	exit 124
+fi
+# The command's output already reached the console; print it from the
+# share, which holds exactly what the command wrote.
+cat "$out/output"
+rc=$(cat "$out/rc")
+
+splat='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|general protection fault|Call Trace:'
+if grep -aEq "$splat" "$out/dmesg"; then
+	echo "xdpq: the guest kernel logged a splat:" >&2
+	grep -aE -B2 -A20 "$splat" "$out/dmesg" | head -n 60 >&2
+	[ "$rc" -eq 0 ] && rc=125
+fi
+if [ -s "$out/kmemleak" ]; then
+	echo "xdpq: kmemleak reports leaks:" >&2
+	head -n 60 "$out/kmemleak" >&2
+	[ "$rc" -eq 0 ] && rc=125
+fi
+exit "$rc"
