@@ -49,18 +49,19 @@ config: assemble
 
 kernel: config
 	@echo "xdpq: building the kernel in $(KOBJ)"
-	@$(MAKE) -s -C $(TREE) O=$(KOBJ) -j$(JOBS) bzImage
+	@$(MAKE) -s -C $(TREE) O=$(KOBJ) -j$(JOBS) LOCALVERSION= bzImage
 
 selftests: kernel
 	@echo "xdpq: building test_progs in $(SELFTESTS)"
 	@harness/selftests/build.sh $(TREE) $(KOBJ) $(SELFTESTS)
+	@$(MAKE) -s -f harness/samples.mk TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/samples$(SUFFIX)
 
 # T=name runs only the matching tests (test_progs -t).
 check: lint selftests
-	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
+	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(TREE) $(if $(T),-t $(T))
 
 run: selftests
-	@$(MAKE) -s -C harness/demo LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/demo$(SUFFIX)
+	@$(MAKE) -s -C harness/demo TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/demo$(SUFFIX)
 	@harness/guest/run.sh --timeout 600 $(BZIMAGE) \
 		$(BUILD)/demo$(SUFFIX)/xdpq_demo.sh $(BUILD)/demo$(SUFFIX)
 

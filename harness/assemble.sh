@@ -112,7 +112,7 @@ link_new_files() {
 	done < <(cd "$repo" && git ls-files --cached --others --exclude-standard -- $kernel_dirs)
 	if [ -f "$list" ]; then
 		while read -r f; do
-			[ -n "${want[$f]:-}" ] || [ ! -L "$tree/$f" ] || rm -f "$tree/$f"
+			[ -z "$f" ] || [ -n "${want[$f]:-}" ] || [ ! -L "$tree/$f" ] || rm -f "$tree/$f"
 		done <"$list"
 	fi
 	printf '%s\n' "${!want[@]}" | sort >"$list"

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	unsigned char frame[64] = { [12] = 0x88, [13] = 0xb5 };	/* local experimental ethertype */
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = BATCH);
-	struct xdp_md ctx = {};
+	struct xdp_md ctx = { .data_end = sizeof(frame) };
 	struct xdpq_forward *skel;
 	unsigned long long frames, sent = 0, seen, last = ~0ULL;
 	int tx, rx, key = 0, err;

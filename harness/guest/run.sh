@@ -60,7 +60,8 @@ if [ $shell -eq 1 ]; then
 	exit 0
 fi
 
-timeout -k 5 "$timeout" "${qemu[@]}" -serial "file:$out/console" -monitor none </dev/null
+timeout -k 5 "$timeout" "${qemu[@]}" -serial "file:$out/console" -monitor none </dev/null \
+	2> >(grep -v "is not connected to host network" >&2)
 qrc=$?
 
 if [ ! -f "$out/rc" ]; then

@@ -54,7 +54,7 @@ progs+=("$src"/progs/*.h)
 sync_links "$lean/prog_tests" "${tests[@]}"
 sync_links "$lean/progs" "${progs[@]}"
 
-make -s -C "$lean" -j"$(nproc)" OUTPUT="$out/" VMLINUX_BTF="$kobj/vmlinux" \
+make -s -C "$lean" -j"$(nproc)" OUTPUT="$out" VMLINUX_BTF="$kobj/vmlinux" \
 	CLANG=clang-19 LLC=llc-19 LLVM_STRIP=llvm-strip-19 \
 	LSKELS= LSKELS_EXTRA= LINKED_SKELS= TRUNNER_EXTRA_FILES= \
 	"$out/test_progs"
