@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* kfuncs that take frames out of XDP queue maps and send or drop them
+ *
+ * These kfuncs are for XDP programs, and so for the bpf_timer callbacks of
+ * XDP programs too, which run in a bpf_net_context (see bpf_timer_cb()).
+ *
+ * Ownership. xdp_packet_dequeue() hands the program a frame as an acquired
+ * reference; the verifier makes the program pass it to exactly one of the
+ * releasing kfuncs, xdp_packet_send() or xdp_packet_drop(), before it
+ * returns. Both consume the frame whatever the outcome.
+ *
+ * Sending. The ifindex is resolved in the network namespace the queue map
+ * was created in, reached through the frame's struct xdpq_node, and the
+ * frame is put on the per-CPU bulk queue of the device (devmap's
+ * dev_xdp_enqueue()). That bulk queue, and the device pointer in it, must
+ * be flushed in the same RCU section. Timer callbacks are flushed when
+ * they return. XDP programs in a driver are only flushed if they return
+ * XDP_REDIRECT, so outside a context that is known to flush (see
+ * xdp_caller_flushes()) a send flushes at once; xdp_packet_flush() lets a
+ * program flush explicitly.
+ *
+ * Recycling. Queued frames may come from any device's page_pool, so
+ * direct (NAPI-local) recycling is turned off for the current context
+ * before frames are handed to a device.
+ */
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/filter.h>
+#include <linux/netdevice.h>
+#include <net/net_namespace.h>
+#include <net/xdp.h>
+#include <net/xdp_queue.h>
+
+#define XDP_PACKET_DEQUEUE_FLAGS \
+	(BPF_XDP_DEQUEUE_SUBQ_MASK | BPF_XDP_DEQUEUE_RANK_LE)
+
+static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
+			   u32 ifindex)
+{
+	struct net_device *dev;
+	int err;
+
+	rcu_read_lock();
+	if (unlikely(!check_net(q->net))) {
+		err = -ENETUNREACH;
+		goto out;
+	}
+	dev = dev_get_by_index_rcu(q->net, ifindex);
+	if (unlikely(!dev)) {
+		err = -ENODEV;
+		goto out;
+	}
+
+	xdp_set_return_frame_no_direct();
+	/* No receiving device is known for a queued frame; the bulk queue
+	 * only uses dev_rx for tracing, report the target device.
+	 */
+	err = dev_xdp_enqueue(dev, frame, dev);
+	if (!err && !xdp_caller_flushes())
+		xdp_do_flush();
+out:
+	rcu_read_unlock();
+	return err;
+}
+
+__bpf_kfunc_start_defs();
+
+/**
+ * xdp_packet_dequeue() - Take the head frame of an XDP queue map sub-queue
+ * @map__map: An XDP queue map, e.g. BPF_MAP_TYPE_XDP_FIFO.
+ * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK);
+ *	BPF_XDP_DEQUEUE_RANK_LE to only dequeue if the head's rank is not
+ *	larger than *@rank.
+ * @rank: Set to the rank of the returned frame; 0 for FIFO maps. Read as the
+ *	rank limit with BPF_XDP_DEQUEUE_RANK_LE.
+ *
+ * The returned frame must be passed to xdp_packet_send() or
+ * xdp_packet_drop(). Its fields, e.g. len, can be read directly.
+ *
+ * Return: The frame, or NULL if the sub-queue is empty or out of range,
+ * the head's rank is above the limit, @map__map is not a queue map or
+ * @flags has unknown bits.
+ */
+__bpf_kfunc struct xdp_frame *xdp_packet_dequeue(void *map__map, u64 flags,
+						 u64 *rank)
+{
+	struct bpf_map *map = map__map;
+
+	if (unlikely(!xdpq_is_queue_map(map) ||
+		     flags & ~XDP_PACKET_DEQUEUE_FLAGS))
+		return NULL;
+
+	return xdpq_map_dequeue(map, flags & BPF_XDP_DEQUEUE_SUBQ_MASK, flags,
+				rank);
+}
+
+/**
+ * xdp_packet_send() - Transmit a dequeued frame on a device
+ * @frame: A frame returned by xdp_packet_dequeue().
+ * @ifindex: The device, in the network namespace the queue map was created
+ *	in. It must support XDP frame transmission (ndo_xdp_xmit).
+ * @flags: Must be 0.
+ *
+ * The frame is put on the device's bulk queue, which is flushed when the
+ * timer callback returns, by xdp_packet_flush(), or at once outside of a
+ * timer callback. The frame is consumed in all cases; on failure it is
+ * freed.
+ *
+ * Return: 0 on success, a negative errno if the frame was freed instead:
+ * -EINVAL for unknown @flags, -ENODEV if @ifindex was not found,
+ * -ENETUNREACH if the namespace is gone, or the errors of the device's
+ * readiness checks (e.g. -ENETDOWN, -EMSGSIZE, -EOPNOTSUPP).
+ */
+__bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
+				u64 flags)
+{
+	struct xdpq_map *q = xdpq_frame_map(frame);
+	int err;
+
+	if (unlikely(flags))
+		err = -EINVAL;
+	else if (unlikely(!bpf_net_ctx_get()))
+		err = -EOPNOTSUPP;
+	else
+		err = xdp_packet_xmit(q, frame, ifindex);
+	if (unlikely(err)) {
+		xdp_return_frame(frame);
+		xdpq_count(q, send_failed);
+		return err;
+	}
+	xdpq_count(q, sent);
+	return 0;
+}
+
+/**
+ * xdp_packet_drop() - Free a dequeued frame
+ * @frame: A frame returned by xdp_packet_dequeue().
+ */
+__bpf_kfunc void xdp_packet_drop(struct xdp_frame *frame)
+{
+	struct xdpq_map *q = xdpq_frame_map(frame);
+
+	xdp_return_frame(frame);
+	xdpq_count(q, dropped);
+}
+
+/**
+ * xdp_packet_flush() - Flush the frames sent so far
+ *
+ * Hands the frames that xdp_packet_send() put on the devices' bulk queues
+ * to the devices, like xdp_do_flush() does at the end of a NAPI poll.
+ */
+__bpf_kfunc void xdp_packet_flush(void)
+{
+	if (bpf_net_ctx_get())
+		xdp_do_flush();
+}
+
+/**
+ * xdp_packet_load_bytes() - Copy bytes out of a dequeued frame
+ * @frame: A frame returned by xdp_packet_dequeue().
+ * @offset: Offset from the start of the packet data; negative offsets
+ *	read the metadata in front of it, down to -metasize.
+ * @buf: Destination buffer.
+ * @buf__sz: Number of bytes to copy.
+ *
+ * Only the linear part of the frame (frame->len bytes) can be read.
+ *
+ * Return: 0 on success, -ERANGE if the range is outside the metadata and
+ * the linear data.
+ */
+__bpf_kfunc int xdp_packet_load_bytes(struct xdp_frame *frame, s32 offset,
+				      void *buf, u32 buf__sz)
+{
+	s64 start = offset, end = start + buf__sz;
+
+	if (unlikely(start < -(s64)frame->metasize || end > frame->len))
+		return -ERANGE;
+
+	memcpy(buf, frame->data + offset, buf__sz);
+	return 0;
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(xdp_packet_kfunc_ids)
+BTF_ID_FLAGS(func, xdp_packet_dequeue, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
+BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)
+BTF_ID_FLAGS(func, xdp_packet_flush)
+BTF_ID_FLAGS(func, xdp_packet_load_bytes, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(xdp_packet_kfunc_ids)
+
+static const struct btf_kfunc_id_set xdp_packet_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set   = &xdp_packet_kfunc_ids,
+};
+
+static int __init xdp_packet_kfunc_init(void)
+{
+	return register_btf_kfunc_id_set(BPF_PROG_TYPE_XDP,
+					 &xdp_packet_kfunc_set);
+}
+late_initcall(xdp_packet_kfunc_init);
