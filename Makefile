@@ -58,7 +58,7 @@ selftests: kernel
 
 # T=name runs only the matching tests (test_progs -t).
 check: lint selftests
-	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(TREE) $(if $(T),-t $(T))
+	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
 
 run: selftests
 	@$(MAKE) -s -C harness/demo TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/demo$(SUFFIX)

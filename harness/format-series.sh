@@ -2,7 +2,8 @@
 # The form reviewers receive: the whole project as one git format-patch
 # series against the base, with a cover letter.  Each patch of patches/
 # carries the repo's new files that patches/new-files assigns to it (by the
-# patch's name without its number), so every patch builds on its own.
+# patch's name without its number), so every patch builds on its own; files
+# assigned to "@subject" go into a commit of that subject after the series.
 #
 # usage: format-series.sh TREE OUTDIR
 set -euo pipefail
@@ -20,18 +21,18 @@ export GIT_INDEX_FILE=$tmp/index
 mapfile -t commits < <(g rev-list --reverse xdpq-base..HEAD)
 mapfile -t names < <(grep -v '^#' "$repo/patches/series" | grep . | sed 's/^[0-9]*-//; s/\.patch$//')
 mapfile -t newfiles < <(cut -f1 "$tree/.git/xdpq-links")
+mapfile -t extras < <(sed -n 's/^[^#][^ ]* \(@.*\)$/\1/p' "$repo/patches/new-files" | awk '!seen[$0]++')
 declare -A placed=() index=()
 for i in "${!names[@]}"; do index[${names[$i]}]=$i; done
-parent=$(g rev-parse xdpq-base)
-g read-tree xdpq-base
-for i in "${!commits[@]}"; do
-	c=${commits[$i]}
-	g read-tree "$c"
-	# Files assigned to this or an earlier patch.
-	while read -r glob patch; do
+for i in "${!extras[@]}"; do index[${extras[$i]}]=$((${#names[@]} + i)); done
+
+# add_files UNIT: stage the new files assigned to units 0..UNIT.
+add_files() {
+	local glob target f mode
+	while read -r glob target; do
 		case "$glob" in ''|'#'*) continue ;; esac
-		[ -n "${index[$patch]:-}" ] || { echo "xdpq: patches/new-files names no patch $patch" >&2; exit 1; }
-		[ "${index[$patch]}" -le "$i" ] || continue
+		[ -n "${index[$target]:-}" ] || { echo "xdpq: patches/new-files names no patch $target" >&2; exit 1; }
+		[ "${index[$target]}" -le "$1" ] || continue
 		for f in "${newfiles[@]}"; do
 			# shellcheck disable=SC2053
 			[[ $f == $glob ]] || continue
@@ -41,10 +42,22 @@ for i in "${!commits[@]}"; do
 			placed[$f]=1
 		done
 	done <"$repo/patches/new-files"
+}
+
+parent=$(g rev-parse xdpq-base)
+for i in "${!commits[@]}"; do
+	c=${commits[$i]}
+	g read-tree "$c"
+	add_files "$i"
 	parent=$(g log -1 --format=%B "$c" |
 		GIT_AUTHOR_NAME=$(g log -1 --format=%an "$c") GIT_AUTHOR_EMAIL=$(g log -1 --format=%ae "$c") \
 		GIT_AUTHOR_DATE=$(g log -1 --format=%ad "$c") \
 		git -C "$tree" commit-tree "$(g write-tree)" -p "$parent")
+done
+# Commits that only add new files (tests, samples), after the series.
+for i in "${!extras[@]}"; do
+	add_files "${index[${extras[$i]}]}"
+	parent=$(printf '%s\n' "${extras[$i]#@}" | git -C "$tree" commit-tree "$(g write-tree)" -p "$parent")
 done
 for f in "${newfiles[@]}"; do
 	[ -n "${placed[$f]:-}" ] || { echo "xdpq: $f is in no patch: assign it in patches/new-files" >&2; exit 1; }

@@ -32,7 +32,7 @@ trap 'rm -rf "$out"' EXIT
 printf '%s\n' "$*" >"$out/cmd"
 pwd >"$out/cwd"
 
-accel="tcg,thread=multi"
+accel="tcg,thread=${XDPQ_TCG_THREAD:-single}"
 cpu=max
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	accel=kvm
@@ -67,7 +67,7 @@ qrc=$?
 if [ ! -f "$out/rc" ]; then
 	[ $qrc -eq 124 ] && why="timed out after ${timeout}s" || why="qemu exited with $qrc"
 	echo "xdpq: the guest never reported ($why); console tail:" >&2
-	tail -n 40 "$out/console" >&2
+	tail -n 80 "$out/console" >&2
 	exit 124
 fi
 # The command's output already reached the console; print it from the

@@ -3,17 +3,17 @@
 # plain summary line `N passed, N failed, N skipped`.  Exits non-zero on any
 # failed test, a splat, or a guest that never reported.
 #
-# usage: check.sh BZIMAGE SELFTESTS_OUTPUT TREE [TEST_PROGS_ARGS...]
+# usage: check.sh BZIMAGE SELFTESTS_OUTPUT [TEST_PROGS_ARGS...]
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernel=$1 out=$2 tree=$3
-shift 3
+kernel=$1 out=$(cd "$2" && pwd)
+shift 2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 "$here/../guest/run.sh" --timeout "${XDPQ_TIMEOUT:-1200}" "$kernel" \
-	"$here/run-in-guest.sh" "$out" "$tree" "$@" | tee "$log"
+	"$here/run-in-guest.sh" "$out" "$@" | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # test_progs: "Summary: <tests>/<subtests> PASSED, <n> SKIPPED, <n> FAILED"

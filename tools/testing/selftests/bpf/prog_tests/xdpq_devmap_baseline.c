@@ -60,7 +60,8 @@ static void test_devmap_forwarding(void)
 	};
 	struct xdpq_devmap_baseline *skel = NULL;
 	struct nstoken *nstoken = NULL;
-	struct xdp_md ctx_in = {};
+	struct xdp_md ctx_in = { .data_end = sizeof(frame) };
+
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = &frame,
 		    .data_size_in = sizeof(frame),

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The FIFO queue map from both ends: xdp_enqueue_seq stamps each test
+ * frame with a sequence number and queues it in sub-queue seq % nr_subq;
+ * xdp_drain_check dequeues everything and checks that every sub-queue
+ * returns its frames in the order they were queued; the timer program
+ * forwards queued frames to a device from a bpf_timer callback.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "xdpq_kfuncs.h"
+
+#define MAX_SUBQ 64
+#define TIMER_BUDGET 64
+
+const volatile __u32 nr_subq = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_FIFO);
+	__uint(max_entries, 16384);
+	__uint(map_extra, MAX_SUBQ);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} fifo SEC(".maps");
+
+__u32 next_seq;
+__u64 enqueue_subq_offset;	/* added to the sub-queue: out-of-range tests */
+
+__u64 drained;
+__u64 order_errors;
+__u64 read_errors;
+__u64 last_seq[MAX_SUBQ];	/* sequence number + 1 of the last frame */
+
+SEC("xdp")
+int xdp_enqueue_seq(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	__u32 seq, *p = data + XDPQ_SEQ_OFF;
+
+	if ((void *)(p + 1) > data_end)
+		return XDP_PASS;
+	if (!xdpq_is_test_frame(data))
+		return XDP_PASS;
+	seq = __sync_fetch_and_add(&next_seq, 1);
+	*p = seq;
+	return bpf_redirect_map(&fifo, seq % nr_subq + enqueue_subq_offset, 0);
+}
+
+static int drain_subq(__u32 subq)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	__u32 seq;
+
+	if (subq >= MAX_SUBQ)
+		return 1;
+	frame = xdp_packet_dequeue(&fifo, subq, &rank);
+	if (!frame)
+		return 1;
+	if (xdp_packet_load_bytes(frame, XDPQ_SEQ_OFF, &seq, sizeof(seq))) {
+		read_errors++;
+	} else {
+		if ((__u64)seq + 1 <= last_seq[subq] || seq % nr_subq != subq ||
+		    rank)
+			order_errors++;
+		last_seq[subq] = (__u64)seq + 1;
+	}
+	drained++;
+	xdp_packet_drop(frame);
+	return 0;
+}
+
+/* One frame per bpf_loop() step; move to the next sub-queue when empty. */
+static int drain_one(__u64 i, void *ctx)
+{
+	__u32 *subq = ctx;
+
+	if (drain_subq(*subq))
+		(*subq)++;
+	return *subq >= nr_subq;
+}
+
+SEC("xdp")
+int xdp_drain_check(struct xdp_md *ctx)
+{
+	__u32 subq = 0;
+
+	bpf_loop(1 << 20, drain_one, &subq, 0);
+	return XDP_DROP;
+}
+
+/* Dequeue everything from sub-queue 0 and send it to target_ifindex. */
+__u64 send_all_ok;
+__u64 send_all_err;
+int send_all_last_err;
+__u32 target_ifindex;
+
+static int send_one(__u64 i, void *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	int err;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (!frame)
+		return 1;
+	err = xdp_packet_send(frame, target_ifindex, 0);
+	if (err) {
+		send_all_err++;
+		send_all_last_err = err;
+	} else {
+		send_all_ok++;
+	}
+	return 0;
+}
+
+SEC("xdp")
+int xdp_send_all(struct xdp_md *ctx)
+{
+	bpf_loop(1 << 20, send_one, NULL, 0);
+	xdp_packet_flush();
+	return XDP_DROP;
+}
+
+/* Timer-driven forwarding. The first frame queued while the forwarder is
+ * idle arms the timer; the callback sends up to TIMER_BUDGET frames per run
+ * and re-arms itself while it finds work, so NAPI and the timer softirq take
+ * turns on a CPU.
+ */
+struct fwd_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwd_timer);
+} timers SEC(".maps");
+
+__u32 fwd_armed;
+__u64 fwd_sent;
+__u64 fwd_send_errors;
+__u64 fwd_runs;
+
+static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	int i;
+
+	fwd_runs++;
+	for (i = 0; i < TIMER_BUDGET; i++) {
+		frame = xdp_packet_dequeue(&fifo, 0, &rank);
+		if (!frame)
+			break;
+		if (xdp_packet_send(frame, target_ifindex, 0))
+			fwd_send_errors++;
+		else
+			fwd_sent++;
+	}
+	xdp_packet_flush();
+	/* Poll once more after any work: a frame queued on another CPU may
+	 * still sit in that CPU's enqueue bulk while this run found the
+	 * queue empty.
+	 */
+	if (i)
+		bpf_timer_start(&t->timer, 0, 0);
+	else
+		fwd_armed = 0;
+	return 0;
+}
+
+SEC("xdp")
+int xdp_fwd_setup(struct xdp_md *ctx)
+{
+	struct fwd_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return XDP_ABORTED;
+	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, fwd_timer_cb);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_fwd_enqueue(struct xdp_md *ctx)
+{
+	struct fwd_timer *t;
+	__u32 key = 0;
+
+	if (!fwd_armed) {
+		t = bpf_map_lookup_elem(&timers, &key);
+		if (t) {
+			fwd_armed = 1;
+			bpf_timer_start(&t->timer, 0, 0);
+		}
+	}
+	return bpf_redirect_map(&fifo, 0, 0);
+}
+
+/* Receiving end of the forwarding tests: count the test's frames (by their
+ * source address; the stack sends its own, e.g. IPv6 neighbour discovery)
+ * and drop everything.
+ */
+__u64 rx_frames;
+
+SEC("xdp")
+int xdp_count_rx(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = (void *)(long)ctx->data;
+
+	if ((void *)(eth + 1) <= data_end && xdpq_is_test_frame(eth))
+		__sync_fetch_and_add(&rx_frames, 1);
+	return XDP_DROP;
+}
+
+char _license[] SEC("license") = "GPL";
+
+/* Redirect errors, as the existing tracepoint reports them. */
+__u64 redirect_errors;
+int last_redirect_err;
+
+/* bpf_redirect_map() errors are reported by trace_xdp_redirect_err(). */
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(trace_redirect_err, const struct net_device *dev,
+	     const struct bpf_prog *xdp, const void *tgt, int err,
+	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	if (map_type == BPF_MAP_TYPE_XDP_FIFO) {
+		redirect_errors++;
+		last_redirect_err = err;
+	}
+	return 0;
+}
+
+/* Every test frame given back to its memory allocator, whoever frees it:
+ * a queue map being freed, a failed send, xdp_packet_drop().
+ */
+__u64 test_frames_returned;
+
+SEC("fentry/xdp_return_frame")
+int BPF_PROG(count_frame_return, struct xdp_frame *xdpf)
+{
+	struct ethhdr eth;
+
+	if (!bpf_probe_read_kernel(&eth, sizeof(eth), xdpf->data) &&
+	    xdpq_is_test_frame(&eth))
+		__sync_fetch_and_add(&test_frames_returned, 1);
+	return 0;
+}

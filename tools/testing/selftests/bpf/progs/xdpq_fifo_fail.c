@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Programs the verifier must refuse: every frame taken from a queue map
+ * is sent or dropped exactly once, on every path, and only XDP programs
+ * may take them.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include "bpf_misc.h"
+#include "xdpq_kfuncs.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_FIFO);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} fifo SEC(".maps");
+
+struct leak_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct leak_timer);
+} timers SEC(".maps");
+
+SEC("xdp")
+__success
+int dequeue_send_drop_ok(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (!frame)
+		return XDP_PASS;
+	if (frame->len > 1000)
+		xdp_packet_drop(frame);
+	else
+		xdp_packet_send(frame, 1, 0);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+__failure __msg("Unreleased reference")
+int leak_frame(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (frame && frame->len > 1000)
+		xdp_packet_drop(frame);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+__failure __msg("Possibly NULL pointer passed")
+int unchecked_null(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	xdp_packet_drop(frame);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+__failure __msg("invalid mem access 'scalar'")
+int use_after_send(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (!frame)
+		return XDP_PASS;
+	xdp_packet_send(frame, 1, 0);
+	return frame->len;
+}
+
+SEC("xdp")
+__failure __msg("arg#0 pointer type STRUCT xdp_frame must point to scalar")
+int double_drop(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (!frame)
+		return XDP_PASS;
+	xdp_packet_drop(frame);
+	xdp_packet_drop(frame);
+	return XDP_PASS;
+}
+
+static int leak_cb(void *map, __u32 *key, struct leak_timer *t)
+{
+	__u64 rank;
+
+	xdp_packet_dequeue(&fifo, 0, &rank);
+	return 0;
+}
+
+SEC("xdp")
+__failure __msg("Unreleased reference")
+int leak_in_timer_callback(struct xdp_md *ctx)
+{
+	struct leak_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return XDP_PASS;
+	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, leak_cb);
+	return XDP_PASS;
+}
+
+SEC("tc")
+__failure __msg("calling kernel function xdp_packet_dequeue is not allowed")
+int dequeue_from_tc(struct __sk_buff *skb)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (frame)
+		xdp_packet_drop(frame);
+	return 0;
+}
+
+SEC("xdp")
+__failure __msg("cannot pass map_type 34 into func bpf_map_lookup_elem")
+int lookup_from_bpf(struct xdp_md *ctx)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&fifo, &key) ? XDP_PASS : XDP_DROP;
+}
+
+char _license[] SEC("license") = "GPL";
