@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Forward frames from one device to another through an XDP FIFO queue map.
+ *
+ * xdp_fifo_enqueue runs on the ingress device and queues every frame in
+ * the map with bpf_redirect_map(). Frames leave the map in a bpf_timer
+ * callback: fwd_timer_cb() sends up to BUDGET frames to the egress device
+ * per run and re-arms the timer while it finds work. The first frame that
+ * arrives while the forwarder is idle arms the timer.
+ *
+ * See Documentation/bpf/map_xdp_queue.rst.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#ifndef CLOCK_MONOTONIC
+#define CLOCK_MONOTONIC	1
+#endif
+
+#define QUEUE_FRAMES	4096	/* frames the map holds at once */
+#define BUDGET		64	/* frames sent per timer run */
+
+/* The dequeue kfuncs, from net/core/xdp_dequeue.c */
+struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
+int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+void xdp_packet_flush(void) __ksym;
+
+/* Set by user space before attaching. It is resolved in the network
+ * namespace the queue map was created in, that of the loading process.
+ */
+__u32 egress_ifindex;
+
+/* A single sub-queue (map_extra 0); the key of bpf_redirect_map() and the
+ * low 32 bits of the dequeue flags select it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_FIFO);
+	__uint(max_entries, QUEUE_FRAMES);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} fifo SEC(".maps");
+
+struct fwd_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwd_timer);
+} timer_map SEC(".maps");
+
+/* 1 from arming the timer until a run finds the queue empty. */
+__u32 armed;
+
+static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	int i;
+
+	for (i = 0; i < BUDGET; i++) {
+		frame = xdp_packet_dequeue(&fifo, 0, &rank);
+		if (!frame)
+			break;
+		/* The frame is ours until this call, which consumes it
+		 * whatever the outcome; failures show up as send_failed
+		 * in the map statistics.
+		 */
+		xdp_packet_send(frame, egress_ifindex, 0);
+	}
+	/* Hand this run's frames to the driver now; the kernel would also
+	 * flush when the callback returns.
+	 */
+	xdp_packet_flush();
+
+	/* Poll once more after any work, even if the queue looked empty: a
+	 * frame redirected on another CPU, which saw armed == 1 and so did
+	 * not arm, only reaches the queue when that CPU flushes. Go idle
+	 * only after a run that found nothing; a frame that reaches the
+	 * queue after that run looked waits for the next frame to arm.
+	 */
+	if (i)
+		bpf_timer_start(&t->timer, 0, 0);
+	else
+		armed = 0;
+	return 0;
+}
+
+/* Run once by user space (BPF_PROG_TEST_RUN) before attaching. The timer
+ * callback must be set by an XDP program: only then does it run in a
+ * bpf_net_context and may it send frames.
+ */
+SEC("xdp")
+int xdp_fifo_timer_init(struct xdp_md *ctx)
+{
+	struct fwd_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timer_map, &key);
+	if (!t)
+		return XDP_ABORTED;
+	if (bpf_timer_init(&t->timer, &timer_map, CLOCK_MONOTONIC))
+		return XDP_ABORTED;
+	if (bpf_timer_set_callback(&t->timer, fwd_timer_cb))
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_fifo_enqueue(struct xdp_md *ctx)
+{
+	struct fwd_timer *t;
+	__u32 key = 0;
+
+	if (!armed) {
+		t = bpf_map_lookup_elem(&timer_map, &key);
+		if (t) {
+			armed = 1;
+			bpf_timer_start(&t->timer, 0, 0);
+		}
+	}
+	/* Refusals (queue full, no headroom) are counted in the map and
+	 * reported on the xdp:xdp_redirect_map_err tracepoint.
+	 */
+	return bpf_redirect_map(&fifo, 0, 0);
+}
+
+char _license[] SEC("license") = "GPL";
