@@ -1,6 +1,7 @@
 # xdpq: packet queueing and scheduling for XDP, on Linux 6.12.
 #
 #   make check        build everything, run the selftests in a QEMU guest
+#   make unit         the queue maps' ordering cores, natively, against models
 #   make run          the demo, in a QEMU guest
 #   make shell        boot the guest to an interactive shell
 #   make lint         checkpatch over patches/ and the new files
@@ -33,7 +34,7 @@ SELFTESTS := $(BUILD)/selftests$(SUFFIX)
 BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
 export KERNEL_SRC
 
-.PHONY: all deps assemble config kernel selftests check run shell lint \
+.PHONY: all deps assemble config kernel selftests unit check run shell lint \
 	patches export-patches verify-assembly clean
 
 all: kernel selftests
@@ -56,8 +57,12 @@ selftests: kernel
 	@harness/selftests/build.sh $(TREE) $(KOBJ) $(SELFTESTS)
 	@$(MAKE) -s -f harness/samples.mk TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/samples$(SUFFIX)
 
+# The ordering cores compiled in user space (tools/testing/xdpq).
+unit: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/xdpq run
+
 # T=name runs only the matching tests (test_progs -t).
-check: lint selftests
+check: lint unit selftests
 	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
 
 run: selftests

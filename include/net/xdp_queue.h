@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* XDP queue maps: shared definitions of the queue map core (map storage,
- * per-CPU enqueue bulking, statistics) and the kfuncs that dequeue and
- * send queued frames. See kernel/bpf/queue_map_fifo.c for the design,
- * locking and lifetime rules.
+ * per-CPU enqueue bulking, statistics), the ordering cores and the kfuncs
+ * that dequeue and send queued frames. See kernel/bpf/queue_map.c for the
+ * design, locking and lifetime rules, and kernel/bpf/queue_map_{fifo,pifo,
+ * rbtree}.c for the ordering of each map type.
  */
 #ifndef __NET_XDP_QUEUE_H__
 #define __NET_XDP_QUEUE_H__
 
 #include <linux/bpf.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <net/xdp.h>
@@ -22,13 +24,19 @@ struct xdpq_map;
 /* Per-frame bookkeeping. It lives in the frame's own headroom, right
  * after struct xdp_frame, so queueing a frame allocates nothing. It is
  * written at enqueue and is only valid while the frame belongs to a
- * queue map, i.e. from enqueue until the frame is sent or dropped.
+ * queue map, i.e. from enqueue until the frame is sent or dropped. On
+ * 64-bit it takes 48 bytes, so with the 40 byte xdp_frame it needs 88
+ * bytes of the usual XDP_PACKET_HEADROOM (256) plus the metadata.
  */
 struct xdpq_node {
-	struct list_head list;
+	union {
+		struct list_head list;	/* FIFO sub-queue, PIFO bucket */
+		struct rb_node rb;	/* rbtree map */
+	};
 	struct xdpq_map *map;	/* owning map, see xdpq_frame_map() */
-	u64 rank;		/* 0 for FIFO maps */
-	u32 subq;
+	u64 rank;		/* 0 for FIFO maps; as queued for rank maps */
+	u32 subq;		/* 0 for rank ordered maps */
+	u32 flags;		/* BPF_F_RANK_STRICT from bpf_redirect_map() */
 };
 
 /* Space a frame's headroom must provide, beyond struct xdp_frame, to be
@@ -49,21 +57,36 @@ static inline struct xdp_frame *xdpq_node_frame(struct xdpq_node *node)
 	return (struct xdp_frame *)node - 1;
 }
 
-/* Ordering core of a queue map type. All callbacks but init/destroy run
- * with the map lock held; the map core does the capacity checks and the
- * accounting, so the ordering core only keeps frames in order.
+/* Ordering core of a queue map type. enqueue_batch, dequeue and
+ * peek_rank run with the map lock held; the map core does the capacity
+ * checks and the accounting, so the ordering core only keeps frames in
+ * order.
  */
 struct xdpq_ops {
-	/* Allocate/free the per-sub-queue storage, q->nr_subq entries. */
-	int (*init)(struct xdpq_map *q, int numa_node);
+	/* Allocate/free the ordering storage; attr was checked already. */
+	int (*init)(struct xdpq_map *q, const union bpf_attr *attr,
+		    int numa_node);
 	void (*destroy)(struct xdpq_map *q);
-	/* Insert n frames; node->subq and node->rank are set. */
-	void (*enqueue_batch)(struct xdpq_map *q, struct xdp_frame **frames,
-			      unsigned int n);
+	/* Optional, lockless: may refuse a redirect before the frame is
+	 * staged. key is the bpf_redirect_map() key, flags its flags.
+	 */
+	int (*admit)(struct xdpq_map *q, u64 key, u64 flags);
+	/* Insert n frames; node->subq, node->rank and node->flags are set.
+	 * Returns the number of frames inserted. Frames the core refuses
+	 * (rank out of range) are moved behind the inserted ones and are
+	 * dropped by the map core.
+	 */
+	unsigned int (*enqueue_batch)(struct xdpq_map *q,
+				      struct xdp_frame **frames,
+				      unsigned int n);
 	/* Remove and return the head of sub-queue subq, or NULL if empty. */
 	struct xdpq_node *(*dequeue)(struct xdpq_map *q, u32 subq);
 	/* Rank of the head of sub-queue subq; false if empty. */
 	bool (*peek_rank)(struct xdpq_map *q, u32 subq, u64 *rank);
+	/* Bytes of ordering storage, for map_mem_usage. */
+	u64 (*mem_usage)(const struct xdpq_map *q);
+	/* bpf_redirect_map() key is the rank (else the sub-queue index). */
+	bool rank_keyed;
 };
 
 /* Per sub-queue accounting, updated under the map lock. */
@@ -115,6 +138,26 @@ static inline struct xdpq_map *xdpq_frame_map(struct xdp_frame *xdpf)
 bool xdpq_is_queue_map(const struct bpf_map *map);
 struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
+int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
+
+/* Map core helpers for the map type files (kernel/bpf/queue_map_*.c). */
+int xdpq_map_alloc_check(union bpf_attr *attr);
+struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
+			       const struct xdpq_ops *ops, u32 nr_subq);
+void xdpq_map_free(struct bpf_map *map);
+int xdpq_map_get_next_key(struct bpf_map *map, void *key, void *next_key);
+void *xdpq_map_lookup_elem(struct bpf_map *map, void *key);
+long xdpq_map_update_elem(struct bpf_map *map, void *key, void *value,
+			  u64 flags);
+long xdpq_map_delete_elem(struct bpf_map *map, void *key);
+void *xdpq_map_redirect_target(struct bpf_map *map, u32 key);
+u64 xdpq_map_mem_usage(const struct bpf_map *map);
+extern u32 xdpq_map_btf_ids[];
+
+static inline struct xdpq_map *xdpq_map(struct bpf_map *map)
+{
+	return container_of(map, struct xdpq_map, map);
+}
 
 /* Bump a map-wide per-CPU counter; callers run with migration disabled. */
 #define xdpq_count(q, field)						\

@@ -68,12 +68,14 @@ __bpf_kfunc_start_defs();
 
 /**
  * xdp_packet_dequeue() - Take the head frame of an XDP queue map sub-queue
- * @map__map: An XDP queue map, e.g. BPF_MAP_TYPE_XDP_FIFO.
- * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK);
+ * @map__map: An XDP queue map: BPF_MAP_TYPE_XDP_FIFO, _PIFO or _RBTREE.
+ * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK),
+ *	0 for the rank ordered maps;
  *	BPF_XDP_DEQUEUE_RANK_LE to only dequeue if the head's rank is not
  *	larger than *@rank.
- * @rank: Set to the rank of the returned frame; 0 for FIFO maps. Read as the
- *	rank limit with BPF_XDP_DEQUEUE_RANK_LE.
+ * @rank: Set to the rank of the returned frame; 0 for FIFO maps, for PIFO
+ *	maps the rank after clamping to the window. Read as the rank limit
+ *	with BPF_XDP_DEQUEUE_RANK_LE.
  *
  * The returned frame must be passed to xdp_packet_send() or
  * xdp_packet_drop(). Its fields, e.g. len, can be read directly.
@@ -93,6 +95,31 @@ __bpf_kfunc struct xdp_frame *xdp_packet_dequeue(void *map__map, u64 flags,
 
 	return xdpq_map_dequeue(map, flags & BPF_XDP_DEQUEUE_SUBQ_MASK, flags,
 				rank);
+}
+
+/**
+ * xdp_packet_peek_rank() - Read the rank of the head of an XDP queue map
+ * @map__map: An XDP queue map, e.g. BPF_MAP_TYPE_XDP_PIFO.
+ * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK);
+ *	0 for the rank ordered maps.
+ * @rank: Set to the rank of the frame xdp_packet_dequeue() would return
+ *	now; 0 for FIFO maps.
+ *
+ * Nothing is dequeued; another program may take the head before this one
+ * dequeues. Use BPF_XDP_DEQUEUE_RANK_LE for a conditional dequeue.
+ *
+ * Return: 0 on success, -ENOENT if the sub-queue is empty or out of range,
+ * -EINVAL if @map__map is not a queue map or @flags has unknown bits.
+ */
+__bpf_kfunc int xdp_packet_peek_rank(void *map__map, u64 flags, u64 *rank)
+{
+	struct bpf_map *map = map__map;
+
+	if (unlikely(!xdpq_is_queue_map(map) ||
+		     flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
+		return -EINVAL;
+
+	return xdpq_map_peek_rank(map, flags & BPF_XDP_DEQUEUE_SUBQ_MASK, rank);
 }
 
 /**
@@ -186,6 +213,7 @@ __bpf_kfunc_end_defs();
 
 BTF_KFUNCS_START(xdp_packet_kfunc_ids)
 BTF_ID_FLAGS(func, xdp_packet_dequeue, KF_ACQUIRE | KF_RET_NULL)
+BTF_ID_FLAGS(func, xdp_packet_peek_rank)
 BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_flush)

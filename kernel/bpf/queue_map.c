@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* XDP queue maps: the map core shared by BPF_MAP_TYPE_XDP_FIFO,
+ * BPF_MAP_TYPE_XDP_PIFO and BPF_MAP_TYPE_XDP_RBTREE
+ *
+ * A queue map holds XDP frames. An XDP program queues the frame it is
+ * running on with bpf_redirect_map(&map, key, flags): for the FIFO map the
+ * key selects one of map_extra sub-queues, for the rank ordered maps (PIFO
+ * and rbtree) the 64-bit key is the frame's rank. XDP programs, or their
+ * bpf_timer callbacks, look at the head rank with xdp_packet_peek_rank(),
+ * take frames out again with xdp_packet_dequeue() and hand them to
+ * xdp_packet_send() or xdp_packet_drop() (net/core/xdp_dequeue.c).
+ *
+ * The map is split in two parts. The map core in this file owns the map
+ * lifetime, the per-CPU enqueue bulk, capacity and statistics. The
+ * ordering core (struct xdpq_ops) only keeps frames in order: FIFO lists
+ * in queue_map_fifo.c, rank buckets in queue_map_pifo.c, an rbtree in
+ * queue_map_rbtree.c. Ordering callbacks run under the map lock.
+ *
+ * Storage. A queued frame is an xdp_frame. Its bookkeeping, struct
+ * xdpq_node, lives in the frame's headroom right after the xdp_frame, so
+ * queueing allocates nothing. A frame whose headroom cannot hold the node
+ * next to its metadata is refused with -ENOSPC. max_entries caps the
+ * number of frames the map holds at once.
+ *
+ * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue(), which runs
+ * in the NAPI (or cpumap kthread, or live test_run) context of the
+ * redirecting CPU with bottom halves disabled and a bpf_net_context set.
+ * Range, headroom and a racy lock-free capacity check fail the redirect
+ * at once, so the driver frees the frame and the xdp_redirect_map_err
+ * tracepoint reports the errno. Accepted frames are staged in the map's
+ * per-CPU struct xdpq_bulk, which is put on the queue map flush list of
+ * the bpf_net_context. xdp_do_flush() calls __xdpq_map_flush(), which
+ * takes the map lock once per bulk, moves the frames into the ordering
+ * core, and drops (xdp_return_frame_rx_napi()) what no longer fits because
+ * other CPUs filled the map in the meantime, or what the ordering core
+ * refuses because its range moved since the redirect (PIFO, see there).
+ *
+ * Locking. One spinlock per map protects the ordering core, the per
+ * sub-queue counters and q->depth. It is taken with spin_lock_bh(): it is
+ * mostly taken from softirq, but XDP programs can also run from
+ * BPF_PROG_TEST_RUN and the syscall reads statistics. q->depth is also
+ * read without the lock (READ_ONCE()) for the enqueue capacity check.
+ * Counters updated outside the lock are per-CPU (u64_stats).
+ *
+ * Lifetimes. Frames stay valid while queued: they pin their page (and
+ * page_pool, if any) until they are sent, dropped, or the map is freed.
+ * A frame handed out by xdp_packet_dequeue() is owned by the program
+ * (the verifier tracks it as an acquired reference) until the program
+ * passes it to a releasing kfunc; while it does, the program holds a
+ * reference on the map, so node->map stays valid. The map holds a passive
+ * reference on the network namespace it was created in; ifindexes given
+ * to xdp_packet_send() are resolved there. map_free runs once no program
+ * uses the map; the synchronize_rcu() there waits for every softirq
+ * section that could still stage frames or run a flush, after which the
+ * remaining queued (and, defensively, staged) frames are freed.
+ */
+#include <linux/bpf.h>
+#include <linux/btf_ids.h>
+#include <linux/filter.h>
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
+#include <net/xdp.h>
+#include <net/xdp_queue.h>
+
+#define XDPQ_CREATE_FLAG_MASK	BPF_F_NUMA_NODE
+#define XDPQ_MAX_FRAMES		(1U << 24)
+
+
+bool xdpq_is_queue_map(const struct bpf_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_XDP_FIFO:
+	case BPF_MAP_TYPE_XDP_PIFO:
+	case BPF_MAP_TYPE_XDP_RBTREE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The checks common to all queue map types; map_extra is checked by the
+ * map type.
+ */
+int xdpq_map_alloc_check(union bpf_attr *attr)
+{
+	if (attr->key_size != sizeof(u32) ||
+	    attr->value_size != sizeof(struct bpf_xdp_queue_stats) ||
+	    attr->map_flags & ~XDPQ_CREATE_FLAG_MASK || !attr->max_entries)
+		return -EINVAL;
+	if (attr->max_entries > XDPQ_MAX_FRAMES)
+		return -E2BIG;
+	return 0;
+}
+
+struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
+			       const struct xdpq_ops *ops, u32 nr_subq)
+{
+	int numa_node = bpf_map_attr_numa_node(attr);
+	struct xdpq_map *q;
+	int cpu, err;
+
+	q = bpf_map_area_alloc(sizeof(*q), numa_node);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+
+	bpf_map_init_from_attr(&q->map, attr);
+	spin_lock_init(&q->lock);
+	q->ops = ops;
+	q->nr_subq = nr_subq;
+
+	err = -ENOMEM;
+	q->subq_stats = bpf_map_area_alloc((u64)q->nr_subq *
+					   sizeof(*q->subq_stats), numa_node);
+	if (!q->subq_stats)
+		goto free_q;
+
+	q->bulk = bpf_map_alloc_percpu(&q->map, sizeof(*q->bulk),
+				       __alignof__(*q->bulk),
+				       GFP_USER | __GFP_NOWARN);
+	if (!q->bulk)
+		goto free_stats;
+	for_each_possible_cpu(cpu) {
+		struct xdpq_bulk *bq = per_cpu_ptr(q->bulk, cpu);
+
+		bq->map = q;
+		u64_stats_init(&bq->stats.syncp);
+	}
+
+	err = q->ops->init(q, attr, numa_node);
+	if (err)
+		goto free_bulk;
+
+	q->net = current->nsproxy->net_ns;
+	net_passive_inc(q->net);
+	return &q->map;
+
+free_bulk:
+	free_percpu(q->bulk);
+free_stats:
+	bpf_map_area_free(q->subq_stats);
+free_q:
+	bpf_map_area_free(q);
+	return ERR_PTR(err);
+}
+
+void xdpq_map_free(struct bpf_map *map)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	struct xdpq_node *node;
+	unsigned int i;
+	int cpu;
+	u32 subq;
+
+	/* No program references the map any more. Wait for the softirq
+	 * sections that may still stage frames into q->bulk or flush it
+	 * (see the comment in dev_map_free()).
+	 */
+	synchronize_rcu();
+
+	/* Flushed by xdp_do_flush() at the end of every such section;
+	 * anything left here is a driver bug, free it anyway.
+	 */
+	for_each_possible_cpu(cpu) {
+		struct xdpq_bulk *bq = per_cpu_ptr(q->bulk, cpu);
+
+		for (i = 0; i < bq->count; i++)
+			xdp_return_frame(bq->q[i]);
+	}
+
+	for (subq = 0; subq < q->nr_subq; subq++)
+		while ((node = q->ops->dequeue(q, subq)))
+			xdp_return_frame(xdpq_node_frame(node));
+
+	q->ops->destroy(q);
+	net_passive_dec(q->net);
+	free_percpu(q->bulk);
+	bpf_map_area_free(q->subq_stats);
+	bpf_map_area_free(q);
+}
+
+static void xdpq_bulk_flush(struct xdpq_bulk *bq)
+{
+	struct xdpq_map *q = bq->map;
+	unsigned int i, n = bq->count, room, queued;
+
+	spin_lock_bh(&q->lock);
+	room = min_t(u64, n, q->map.max_entries - q->depth);
+	queued = q->ops->enqueue_batch(q, bq->q, room);
+	for (i = 0; i < queued; i++) {
+		struct xdpq_subq_stats *s;
+
+		s = &q->subq_stats[xdpq_frame_node(bq->q[i])->subq];
+		s->depth++;
+		s->enqueued++;
+	}
+	WRITE_ONCE(q->depth, q->depth + queued);
+	q->enqueued += queued;
+	spin_unlock_bh(&q->lock);
+
+	if (unlikely(queued < n)) {
+		for (i = queued; i < n; i++)
+			xdp_return_frame_rx_napi(bq->q[i]);
+		u64_stats_update_begin(&bq->stats.syncp);
+		u64_stats_add(&bq->stats.drop_range, room - queued);
+		u64_stats_add(&bq->stats.drop_full, n - room);
+		u64_stats_update_end(&bq->stats.syncp);
+	}
+	bq->count = 0;
+}
+
+/* Called from xdp_do_flush(), see the comment above it in filter.c. */
+void __xdpq_map_flush(struct list_head *flush_list)
+{
+	struct xdpq_bulk *bq, *tmp;
+
+	list_for_each_entry_safe(bq, tmp, flush_list, flush_node) {
+		xdpq_bulk_flush(bq);
+		__list_del_clearprev(&bq->flush_node);
+	}
+}
+
+/* Runs from __xdp_do_redirect_frame(), with bottom halves disabled. key
+ * and flags are those given to bpf_redirect_map(): the sub-queue index for
+ * FIFO maps, the rank for rank ordered maps. On error the caller still
+ * owns xdpf.
+ */
+int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
+		     struct xdp_frame *xdpf)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	struct xdpq_bulk *bq = this_cpu_ptr(q->bulk);
+	const struct xdpq_ops *ops = q->ops;
+	struct xdpq_node *node;
+	u32 subq = 0;
+
+	if (!ops->rank_keyed) {
+		if (unlikely(key >= q->nr_subq)) {
+			xdpq_count(q, drop_range);
+			return -ERANGE;
+		}
+		subq = key;
+	} else if (ops->admit) {
+		int err = ops->admit(q, key, flags);
+
+		if (unlikely(err)) {
+			xdpq_count(q, drop_range);
+			return err;
+		}
+	}
+	if (unlikely(!xdpq_frame_fits(xdpf))) {
+		xdpq_count(q, drop_headroom);
+		return -ENOSPC;
+	}
+	if (unlikely(READ_ONCE(q->depth) + bq->count >= map->max_entries)) {
+		xdpq_count(q, drop_full);
+		return -EOVERFLOW;
+	}
+
+	if (unlikely(bq->count == XDPQ_BULK_SIZE))
+		xdpq_bulk_flush(bq);
+
+	node = xdpq_frame_node(xdpf);
+	node->map = q;
+	node->rank = ops->rank_keyed ? key : 0;
+	node->subq = subq;
+	node->flags = flags;
+
+	if (!bq->flush_node.prev)
+		list_add(&bq->flush_node,
+			 bpf_net_ctx_get_queue_map_flush_list());
+	bq->q[bq->count++] = xdpf;
+	return 0;
+}
+
+/* Backend of the xdp_packet_dequeue() kfunc. The caller checked that map
+ * is a queue map.
+ */
+struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
+				   u64 *rank)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	struct xdpq_node *node = NULL;
+	u64 head_rank;
+
+	if (unlikely(subq >= q->nr_subq))
+		return NULL;
+
+	spin_lock_bh(&q->lock);
+	if (!q->ops->peek_rank(q, subq, &head_rank))
+		goto unlock;
+	if ((flags & BPF_XDP_DEQUEUE_RANK_LE) && head_rank > *rank)
+		goto unlock;
+	node = q->ops->dequeue(q, subq);
+	q->subq_stats[subq].depth--;
+	q->subq_stats[subq].dequeued++;
+	WRITE_ONCE(q->depth, q->depth - 1);
+	q->dequeued++;
+unlock:
+	spin_unlock_bh(&q->lock);
+
+	if (!node)
+		return NULL;
+	*rank = node->rank;
+	return xdpq_node_frame(node);
+}
+
+/* Backend of the xdp_packet_peek_rank() kfunc. The caller checked that map
+ * is a queue map.
+ */
+int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	bool found;
+
+	if (unlikely(subq >= q->nr_subq))
+		return -ENOENT;
+
+	spin_lock_bh(&q->lock);
+	found = q->ops->peek_rank(q, subq, rank);
+	spin_unlock_bh(&q->lock);
+
+	return found ? 0 : -ENOENT;
+}
+
+static void xdpq_map_read_pcpu(struct xdpq_map *q,
+			       struct bpf_xdp_queue_stats *st)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct xdpq_pcpu_stats *s = &per_cpu_ptr(q->bulk, cpu)->stats;
+		u64 sent, send_failed, dropped, full, range, headroom;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			sent = u64_stats_read(&s->sent);
+			send_failed = u64_stats_read(&s->send_failed);
+			dropped = u64_stats_read(&s->dropped);
+			full = u64_stats_read(&s->drop_full);
+			range = u64_stats_read(&s->drop_range);
+			headroom = u64_stats_read(&s->drop_headroom);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+
+		st->sent += sent;
+		st->send_failed += send_failed;
+		st->dropped += dropped;
+		st->drop_full += full;
+		st->drop_range += range;
+		st->drop_headroom += headroom;
+	}
+}
+
+/* BPF_MAP_LOOKUP_ELEM from user space, called by bpf_map_copy_value().
+ * The key is a sub-queue index or BPF_XDP_QUEUE_TOTAL. Rank ordered maps
+ * have a single sub-queue, 0.
+ */
+int xdpq_map_copy_value(struct bpf_map *map, void *key, void *value)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	struct bpf_xdp_queue_stats st = {};
+	u32 subq = *(u32 *)key;
+
+	if (subq != BPF_XDP_QUEUE_TOTAL && subq >= q->nr_subq)
+		return -ENOENT;
+
+	spin_lock_bh(&q->lock);
+	if (subq == BPF_XDP_QUEUE_TOTAL) {
+		st.depth = q->depth;
+		st.enqueued = q->enqueued;
+		st.dequeued = q->dequeued;
+	} else {
+		st.depth = q->subq_stats[subq].depth;
+		st.enqueued = q->subq_stats[subq].enqueued;
+		st.dequeued = q->subq_stats[subq].dequeued;
+	}
+	spin_unlock_bh(&q->lock);
+
+	if (subq == BPF_XDP_QUEUE_TOTAL)
+		xdpq_map_read_pcpu(q, &st);
+
+	memcpy(value, &st, sizeof(st));
+	return 0;
+}
+
+/* Walk the sub-queues, then the totals, so that a dump shows both. */
+int xdpq_map_get_next_key(struct bpf_map *map, void *key, void *next_key)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	u32 index = key ? *(u32 *)key : 0;
+	u32 *next = next_key;
+
+	if (index == BPF_XDP_QUEUE_TOTAL)
+		return -ENOENT;
+	if (!key || index >= q->nr_subq)
+		*next = 0;
+	else if (index == q->nr_subq - 1)
+		*next = BPF_XDP_QUEUE_TOTAL;
+	else
+		*next = index + 1;
+	return 0;
+}
+
+/* Only reached from user space, bpf_map_copy_value() handles lookups */
+void *xdpq_map_lookup_elem(struct bpf_map *map, void *key)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+long xdpq_map_update_elem(struct bpf_map *map, void *key, void *value,
+			  u64 flags)
+{
+	return -EOPNOTSUPP;
+}
+
+long xdpq_map_delete_elem(struct bpf_map *map, void *key)
+{
+	return -EOPNOTSUPP;
+}
+
+/* The redirect target is the map itself; the key (sub-queue index or
+ * rank) travels in bpf_redirect_info::tgt_index and is checked in
+ * xdpq_map_enqueue(), so that a bad key shows up in the
+ * xdp_redirect_map_err tracepoint.
+ */
+void *xdpq_map_redirect_target(struct bpf_map *map, u32 key)
+{
+	return map;
+}
+
+u64 xdpq_map_mem_usage(const struct bpf_map *map)
+{
+	const struct xdpq_map *q = container_of(map, struct xdpq_map, map);
+	u64 usage = sizeof(*q);
+
+	usage += (u64)q->nr_subq * sizeof(struct xdpq_subq_stats);
+	usage += (u64)num_possible_cpus() * sizeof(struct xdpq_bulk);
+	return usage + q->ops->mem_usage(q);
+}
+
+BTF_ID_LIST_GLOBAL_SINGLE(xdpq_map_btf_ids, struct, xdpq_map)

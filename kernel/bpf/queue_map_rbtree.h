@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Ordering core of BPF_MAP_TYPE_XDP_RBTREE: exact ordering of arbitrary
+ * 64-bit ranks in a red-black tree with the leftmost node cached.
+ *
+ * The tree links the struct rb_node in each frame's struct xdpq_node, so
+ * it allocates nothing. Insert is O(log n), peek O(1), remove O(log n)
+ * (amortised O(1) rebalancing).
+ *
+ * Equal ranks leave in arrival order without a sequence number:
+ * rb_add_cached() descends to the right on ties, so a new node is placed
+ * after every node of equal rank in an in-order walk, and rotations keep
+ * the in-order sequence.
+ *
+ * The core only touches the rb and rank members of struct xdpq_node, so
+ * that it can be built and tested in user space (tools/testing/xdpq).
+ * Callers serialise all calls.
+ */
+#ifndef __KERNEL_BPF_QUEUE_MAP_RBTREE_H__
+#define __KERNEL_BPF_QUEUE_MAP_RBTREE_H__
+
+#include <linux/rbtree.h>
+#include <linux/types.h>
+#include <net/xdp_queue.h>
+
+struct xdpq_rbtree {
+	struct rb_root_cached root;
+};
+
+static inline struct xdpq_node *xdpq_rbtree_node(const struct rb_node *rb)
+{
+	return rb_entry(rb, struct xdpq_node, rb);
+}
+
+static inline bool xdpq_rbtree_less(struct rb_node *a, const struct rb_node *b)
+{
+	return xdpq_rbtree_node(a)->rank < xdpq_rbtree_node(b)->rank;
+}
+
+static inline void xdpq_rbtree_init(struct xdpq_rbtree *t)
+{
+	t->root = RB_ROOT_CACHED;
+}
+
+static inline void xdpq_rbtree_push(struct xdpq_rbtree *t,
+				    struct xdpq_node *node)
+{
+	rb_add_cached(&node->rb, &t->root, xdpq_rbtree_less);
+}
+
+static inline bool xdpq_rbtree_peek(const struct xdpq_rbtree *t, u64 *rank)
+{
+	struct rb_node *rb = rb_first_cached(&t->root);
+
+	if (!rb)
+		return false;
+	*rank = xdpq_rbtree_node(rb)->rank;
+	return true;
+}
+
+/* Remove and return the node with the lowest rank, or NULL. */
+static inline struct xdpq_node *xdpq_rbtree_pop(struct xdpq_rbtree *t)
+{
+	struct rb_node *rb = rb_first_cached(&t->root);
+
+	if (!rb)
+		return NULL;
+	rb_erase_cached(rb, &t->root);
+	return xdpq_rbtree_node(rb);
+}
+
+#endif /* __KERNEL_BPF_QUEUE_MAP_RBTREE_H__ */
