@@ -81,6 +81,10 @@ struct xdpq_ops {
 				      unsigned int n);
 	/* Remove and return the head of sub-queue subq, or NULL if empty. */
 	struct xdpq_node *(*dequeue)(struct xdpq_map *q, u32 subq);
+	/* Put a node dequeue() returned back at the head of its sub-queue,
+	 * ahead of the frames of equal rank.
+	 */
+	void (*requeue)(struct xdpq_map *q, struct xdpq_node *node);
 	/* Rank of the head of sub-queue subq; false if empty. */
 	bool (*peek_rank)(struct xdpq_map *q, u32 subq, u64 *rank);
 	/* Bytes of ordering storage, for map_mem_usage. */
@@ -138,6 +142,7 @@ static inline struct xdpq_map *xdpq_frame_map(struct xdp_frame *xdpf)
 bool xdpq_is_queue_map(const struct bpf_map *map);
 struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
+void xdpq_map_requeue(struct xdp_frame *xdpf);
 int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
 
 /* Map core helpers for the map type files (kernel/bpf/queue_map_*.c). */

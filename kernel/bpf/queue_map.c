@@ -304,6 +304,23 @@ unlock:
 	return xdpq_node_frame(node);
 }
 
+/* Give a frame xdp_packet_dequeue() returned back to its queue, at the
+ * head, as if it had never left: a send that the target refused.
+ */
+void xdpq_map_requeue(struct xdp_frame *xdpf)
+{
+	struct xdpq_node *node = xdpq_frame_node(xdpf);
+	struct xdpq_map *q = node->map;
+
+	spin_lock_bh(&q->lock);
+	q->ops->requeue(q, node);
+	q->subq_stats[node->subq].depth++;
+	q->subq_stats[node->subq].dequeued--;
+	WRITE_ONCE(q->depth, q->depth + 1);
+	q->dequeued--;
+	spin_unlock_bh(&q->lock);
+}
+
 /* Backend of the xdp_packet_peek_rank() kfunc. The caller checked that map
  * is a queue map.
  */

@@ -75,11 +75,19 @@ static u64 xdpq_fifo_mem_usage(const struct xdpq_map *q)
 	return (u64)q->nr_subq * sizeof(struct list_head);
 }
 
+static void xdpq_fifo_requeue(struct xdpq_map *q, struct xdpq_node *node)
+{
+	struct list_head *heads = q->priv;
+
+	list_add(&node->list, &heads[node->subq]);
+}
+
 static const struct xdpq_ops xdpq_fifo_ops = {
 	.init		= xdpq_fifo_init,
 	.destroy	= xdpq_fifo_destroy,
 	.enqueue_batch	= xdpq_fifo_enqueue_batch,
 	.dequeue	= xdpq_fifo_dequeue,
+	.requeue	= xdpq_fifo_requeue,
 	.peek_rank	= xdpq_fifo_peek_rank,
 	.mem_usage	= xdpq_fifo_mem_usage,
 };

@@ -8,20 +8,23 @@
  *
  * map_extra is the window length: the number of buckets, one per rank,
  * a power of two from 1 to XDPQ_PIFO_MAX_BUCKETS (1 << 20); 0, or not a
- * power of two, is -EINVAL, more is -E2BIG. Ordering is exact for ranks
- * within the window that starts at the lowest queued rank; how ranks
- * outside it are handled, and how the window moves, is described in
- * queue_map_pifo.h. In short: a rank below the window is due now and
- * joins the head bucket, a rank beyond it is clamped to the last bucket,
- * or with BPF_F_RANK_STRICT in the bpf_redirect_map() flags the redirect
- * fails with -ERANGE (counted in drop_range). The rank reported by peek
- * and dequeue is the rank the frame was queued at after this adjustment.
+ * power of two, is -EINVAL, more is -E2BIG. The window starts at rank 0
+ * and only moves when a frame is queued outside it, so ranks that stay
+ * within nbuckets of each other, e.g. strict priorities 0..nbuckets - 1,
+ * are ordered exactly; the rules are in queue_map_pifo.h. In short: a rank
+ * beyond the window slides it up, but not past the lowest queued rank; a
+ * rank still beyond it is clamped to the last bucket, or with
+ * BPF_F_RANK_STRICT in the bpf_redirect_map() flags the redirect fails
+ * with -ERANGE (counted in drop_range); a rank below the window is due now
+ * and takes the rank of the window start. The rank reported by peek and
+ * dequeue is the rank the frame was queued at after this adjustment.
  *
- * The strict range check is made at redirect time against the window as
- * last seen, without the map lock, and again at flush time under the lock;
- * a frame whose rank fell out of the window in between (the queue drained
- * and restarted at a lower rank) is dropped at flush and counted in
- * drop_range, like frames that find the map full.
+ * The strict range check is made at redirect time against the lowest
+ * queued rank as last seen, without the map lock, and again at flush time
+ * under the lock; a frame whose rank fell out of reach in between (a lower
+ * rank was queued, or the queue drained and restarted at a lower rank) is
+ * dropped at flush and counted in drop_range, like frames that find the
+ * map full.
  *
  * There is a single sub-queue, 0. This file only holds the map glue; the
  * ordering core is in queue_map_pifo.h, and the map core with the enqueue
@@ -122,12 +125,18 @@ static u64 xdpq_pifo_map_mem_usage(const struct xdpq_map *q)
 	       (u64)xdpq_pifo_layout(NULL, p->nbuckets) * sizeof(u64);
 }
 
+static void xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
+{
+	node->rank = xdpq_pifo_push_head(xdpq_pifo(q), &node->list, node->rank);
+}
+
 static const struct xdpq_ops xdpq_pifo_ops = {
 	.init		= xdpq_pifo_map_init,
 	.destroy	= xdpq_pifo_map_destroy,
 	.admit		= xdpq_pifo_map_admit,
 	.enqueue_batch	= xdpq_pifo_map_enqueue_batch,
 	.dequeue	= xdpq_pifo_map_dequeue,
+	.requeue	= xdpq_pifo_map_requeue,
 	.peek_rank	= xdpq_pifo_map_peek_rank,
 	.mem_usage	= xdpq_pifo_map_mem_usage,
 	.rank_keyed	= true,

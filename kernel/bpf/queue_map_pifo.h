@@ -5,20 +5,29 @@
  *
  * Window. The queue covers the ranks [base, base + nbuckets), nbuckets a
  * power of two; rank r lives in bucket r & (nbuckets - 1), so the window
- * wraps around the bucket array and the search for the head starts at the
- * bucket of base and wraps. base is the rank of the head bucket: it
- * follows the lowest queued rank as the head advances, so ranks that only
- * grow keep working forever. When the queue is empty, base jumps to the
- * rank of the next frame queued.
+ * wraps around the bucket array. base starts at 0 and only moves on
+ * enqueue, never on dequeue: the window may lag behind the head. Every
+ * queued frame has an effective rank inside the window, at or above the
+ * head, the lowest effective rank queued. The head is found by a circular
+ * find-first-set from the bucket of base.
  *
- * Effective rank. While the queue is not empty:
- * - a rank below base joins the head bucket, at its tail: it is due now,
- *   and its rank becomes base;
- * - a rank at or beyond base + nbuckets is clamped to the last bucket of
- *   the window, rank base + nbuckets - 1, unless the caller asks for a
- *   strict insert, which then fails with -ERANGE.
+ * Enqueue of rank r, and its effective rank:
+ * - into an empty queue: if r is outside the window, base becomes r;
+ *   ranks that stay inside it (e.g. strict priorities 0..nbuckets - 1)
+ *   never move it. The effective rank is r.
+ * - r at or beyond base + nbuckets: the window slides up as far as the
+ *   queued frames allow, base = min(head, r - nbuckets + 1). If r is
+ *   still beyond it, it is clamped to the last bucket, rank
+ *   base + nbuckets - 1, unless the caller asks for a strict insert, which
+ *   then fails with -ERANGE and leaves the queue as it was.
+ * - r below base: it is due now, its effective rank is base. base's
+ *   bucket is at or ahead of the head, so a lower rank never waits behind
+ *   a higher one.
+ * - otherwise the effective rank is r.
  * Frames leave in order of effective rank, and in arrival order among
  * equal effective ranks; the effective rank is what the core reports.
+ * With ranks that only grow, the window follows them forever; with ranks
+ * from a fixed range of nbuckets (priorities), the order is exact.
  *
  * Cost. Insert is O(levels) to mark the bucket, remove is O(1) unless the
  * head bucket empties, then O(levels) to find the next one; levels is
@@ -26,7 +35,7 @@
  *
  * The core knows nothing of maps or frames: it queues list_heads, so that
  * it can be built and tested in user space (tools/testing/xdpq). Callers
- * serialise all calls; base is written with WRITE_ONCE() so that it may be
+ * serialise all calls; head is written with WRITE_ONCE() so that it may be
  * read locklessly for an early range check.
  */
 #ifndef __KERNEL_BPF_QUEUE_MAP_PIFO_H__
@@ -44,7 +53,8 @@
 struct xdpq_pifo {
 	struct list_head *buckets;	/* nbuckets FIFO lists */
 	u64 *bitmap;			/* all levels, leaf level first */
-	u64 base;			/* effective rank of the head bucket */
+	u64 base;			/* start of the window */
+	u64 head;			/* lowest effective rank queued */
 	u64 count;			/* entries queued */
 	u32 nbuckets;			/* power of two */
 	u32 levels;
@@ -87,6 +97,7 @@ static inline void xdpq_pifo_init(struct xdpq_pifo *p,
 	p->bitmap = bitmap;
 	p->nbuckets = nbuckets;
 	p->base = 0;
+	p->head = 0;
 	p->count = 0;
 	xdpq_pifo_layout(p, nbuckets);
 	for (i = 0; i < nbuckets; i++)
@@ -155,58 +166,97 @@ descend:
 	return bit;
 }
 
-/* Queue entry at rank. On success the effective rank is stored in *eff.
- * With strict, a rank beyond the window fails with -ERANGE instead of
- * being clamped.
+/* Account for an entry at rank, under the window rules above, and mark its
+ * bucket; the caller links it in. On success the effective rank is stored
+ * in *eff. With strict, a rank beyond the window, even once slid, fails
+ * with -ERANGE instead of being clamped.
  */
-static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct list_head *entry,
-				 u64 rank, bool strict, u64 *eff)
+static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
+				  u64 *eff)
 {
-	u64 mask = p->nbuckets - 1;
+	u64 mask = p->nbuckets - 1, base = p->base;
 
 	if (!p->count) {
-		WRITE_ONCE(p->base, rank);
-	} else if (rank < p->base) {
-		rank = p->base;
-	} else if (rank - p->base > mask) {
-		if (strict)
-			return -ERANGE;
-		rank = p->base + mask;
+		if (rank < base || rank - base > mask)
+			p->base = rank;
+		WRITE_ONCE(p->head, rank);
+	} else {
+		if (rank < base) {
+			rank = base;
+		} else if (rank - base > mask) {
+			/* rank > base + mask >= mask: no wrap below 0 */
+			base = min(p->head, rank - mask);
+			if (rank - base > mask) {
+				if (strict)
+					return -ERANGE;
+				rank = base + mask;
+			}
+			p->base = base;
+		}
+		if (rank < p->head)
+			WRITE_ONCE(p->head, rank);
 	}
 
-	list_add_tail(entry, &p->buckets[rank & mask]);
 	xdpq_pifo_set(p, rank & mask);
 	p->count++;
 	*eff = rank;
 	return 0;
 }
 
-/* Whether rank is beyond the window, as seen by a lockless reader. */
+/* Queue entry at rank, behind the entries of its effective rank. */
+static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct list_head *entry,
+				 u64 rank, bool strict, u64 *eff)
+{
+	int err = xdpq_pifo_place(p, rank, strict, eff);
+
+	if (!err)
+		list_add_tail(entry, &p->buckets[*eff & (p->nbuckets - 1)]);
+	return err;
+}
+
+/* Put back an entry xdpq_pifo_pop() returned, ahead of the entries of its
+ * rank. Its rank is placed in the window as a push would, so it may have
+ * changed if the window moved since the pop; the new rank is returned.
+ */
+static inline u64 xdpq_pifo_push_head(struct xdpq_pifo *p,
+				      struct list_head *entry, u64 rank)
+{
+	u64 eff;
+
+	xdpq_pifo_place(p, rank, false, &eff);
+	list_add(entry, &p->buckets[eff & (p->nbuckets - 1)]);
+	return eff;
+}
+
+/* Whether a strict insert of rank into the non-empty queue would fail:
+ * rank is beyond the window even once slid up to the head. As seen by a
+ * lockless reader, best effort: the insert checks again.
+ */
 static inline bool xdpq_pifo_beyond(const struct xdpq_pifo *p, u64 rank)
 {
-	u64 base = READ_ONCE(p->base);
+	u64 head = READ_ONCE(p->head);
 
-	return rank > base && rank - base >= p->nbuckets;
+	return rank > head && rank - head >= p->nbuckets;
 }
 
 static inline bool xdpq_pifo_peek(const struct xdpq_pifo *p, u64 *rank)
 {
 	if (!p->count)
 		return false;
-	*rank = p->base;
+	*rank = p->head;
 	return true;
 }
 
 /* Remove and return the head entry, or NULL if the queue is empty. */
 static inline struct list_head *xdpq_pifo_pop(struct xdpq_pifo *p)
 {
-	u32 mask = p->nbuckets - 1, head, next;
+	u32 mask = p->nbuckets - 1, head, start, next;
 	struct list_head *entry;
 
 	if (!p->count)
 		return NULL;
 
-	head = p->base & mask;
+	head = p->head & mask;
 	entry = p->buckets[head].next;
 	list_del(entry);
 	p->count--;
@@ -215,12 +265,13 @@ static inline struct list_head *xdpq_pifo_pop(struct xdpq_pifo *p)
 		xdpq_pifo_clear(p, head);
 		if (p->count) {
 			/* Every entry is within the window, so a bucket is
-			 * found, after head or by wrapping around.
+			 * found, after base's or by wrapping around.
 			 */
-			next = xdpq_pifo_find_from(p, head);
+			start = p->base & mask;
+			next = xdpq_pifo_find_from(p, start);
 			if (next == p->nbuckets)
 				next = xdpq_pifo_find_from(p, 0);
-			WRITE_ONCE(p->base, p->base + ((next - head) & mask));
+			WRITE_ONCE(p->head, p->base + ((next - start) & mask));
 		}
 	}
 	return entry;

@@ -60,6 +60,11 @@ static struct xdpq_node *xdpq_rbtree_map_dequeue(struct xdpq_map *q, u32 subq)
 	return xdpq_rbtree_pop(xdpq_rbtree(q));
 }
 
+static void xdpq_rbtree_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
+{
+	xdpq_rbtree_push_head(xdpq_rbtree(q), node);
+}
+
 static bool xdpq_rbtree_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
 {
 	return xdpq_rbtree_peek(xdpq_rbtree(q), rank);
@@ -75,6 +80,7 @@ static const struct xdpq_ops xdpq_rbtree_ops = {
 	.destroy	= xdpq_rbtree_map_destroy,
 	.enqueue_batch	= xdpq_rbtree_map_enqueue_batch,
 	.dequeue	= xdpq_rbtree_map_dequeue,
+	.requeue	= xdpq_rbtree_map_requeue,
 	.peek_rank	= xdpq_rbtree_map_peek_rank,
 	.mem_usage	= xdpq_rbtree_map_mem_usage,
 	.rank_keyed	= true,

@@ -57,6 +57,19 @@ static inline bool xdpq_rbtree_peek(const struct xdpq_rbtree *t, u64 *rank)
 	return true;
 }
 
+static inline bool xdpq_rbtree_less_or_equal(struct rb_node *a,
+					     const struct rb_node *b)
+{
+	return xdpq_rbtree_node(a)->rank <= xdpq_rbtree_node(b)->rank;
+}
+
+/* Put back a node xdpq_rbtree_pop() returned: ahead of its equals. */
+static inline void xdpq_rbtree_push_head(struct xdpq_rbtree *t,
+					 struct xdpq_node *node)
+{
+	rb_add_cached(&node->rb, &t->root, xdpq_rbtree_less_or_equal);
+}
+
 /* Remove and return the node with the lowest rank, or NULL. */
 static inline struct xdpq_node *xdpq_rbtree_pop(struct xdpq_rbtree *t)
 {

@@ -31,26 +31,46 @@
 #include <net/net_namespace.h>
 #include <net/xdp.h>
 #include <net/xdp_queue.h>
+#include <net/xdp_tx_limit.h>
 
 #define XDP_PACKET_DEQUEUE_FLAGS \
 	(BPF_XDP_DEQUEUE_SUBQ_MASK | BPF_XDP_DEQUEUE_RANK_LE)
 
+/* The device ifindex names in q's namespace, under RCU. */
+static struct net_device *xdp_packet_target(struct xdpq_map *q, u32 ifindex,
+					    int *err)
+{
+	struct net_device *dev;
+
+	if (unlikely(!check_net(q->net))) {
+		*err = -ENETUNREACH;
+		return NULL;
+	}
+	dev = dev_get_by_index_rcu(q->net, ifindex);
+	if (unlikely(!dev))
+		*err = -ENODEV;
+	return dev;
+}
+
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
 {
+	struct bpf_map *timer_map;
 	struct net_device *dev;
-	int err;
+	void *timer_value;
+	int err = 0;
 
 	rcu_read_lock();
-	if (unlikely(!check_net(q->net))) {
-		err = -ENETUNREACH;
+	dev = xdp_packet_target(q, ifindex, &err);
+	if (unlikely(!dev))
 		goto out;
-	}
-	dev = dev_get_by_index_rcu(q->net, ifindex);
-	if (unlikely(!dev)) {
-		err = -ENODEV;
+	/* Over the device's XDP TX limit, the timer running this callback
+	 * (if any) is woken by the completion that brings it back.
+	 */
+	timer_map = xdp_get_timer_cb(&timer_value);
+	err = xdp_tx_limit_reserve(dev, timer_map, timer_value);
+	if (err)
 		goto out;
-	}
 
 	xdp_set_return_frame_no_direct();
 	/* No receiving device is known for a queued frame; the bulk queue
@@ -131,13 +151,16 @@ __bpf_kfunc int xdp_packet_peek_rank(void *map__map, u64 flags, u64 *rank)
  *
  * The frame is put on the device's bulk queue, which is flushed when the
  * timer callback returns, by xdp_packet_flush(), or at once outside of a
- * timer callback. The frame is consumed in all cases; on failure it is
- * freed.
+ * timer callback. The frame is consumed in all cases: sent, freed, or, if
+ * the device is over its XDP TX limit, given back to the head of the queue
+ * it came from.
  *
- * Return: 0 on success, a negative errno if the frame was freed instead:
- * -EINVAL for unknown @flags, -ENODEV if @ifindex was not found,
- * -ENETUNREACH if the namespace is gone, or the errors of the device's
- * readiness checks (e.g. -ENETDOWN, -EMSGSIZE, -EOPNOTSUPP).
+ * Return: 0 on success; -EBUSY if the device is over its XDP TX limit: the
+ * frame is back in its queue, and the timer whose callback called this is
+ * started again once the device has room; otherwise a negative errno and
+ * the frame was freed: -EINVAL for unknown @flags, -ENODEV if @ifindex was
+ * not found, -ENETUNREACH if the namespace is gone, or the errors of the
+ * device's readiness checks (e.g. -ENETDOWN, -EMSGSIZE, -EOPNOTSUPP).
  */
 __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 				u64 flags)
@@ -151,6 +174,10 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 		err = -EOPNOTSUPP;
 	else
 		err = xdp_packet_xmit(q, frame, ifindex);
+	if (err == -EBUSY) {
+		xdpq_map_requeue(frame);
+		return err;
+	}
 	if (unlikely(err)) {
 		xdp_return_frame(frame);
 		xdpq_count(q, send_failed);
@@ -158,6 +185,48 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 	}
 	xdpq_count(q, sent);
 	return 0;
+}
+
+/**
+ * xdp_tx_budget() - How many bytes a scheduler may send to a device now
+ * @map__map: An XDP queue map; @ifindex is resolved in the network
+ *	namespace it was created in.
+ * @ifindex: The target device.
+ *
+ * A device that reports XDP TX completions has a limit on the bytes of XDP
+ * frames in flight in its TX rings (include/net/xdp_tx_limit.h). The
+ * budget is what is left of it; at 0, xdp_packet_send() to the device
+ * fails with -EBUSY. Frames staged in the per-CPU bulk queues count only
+ * once flushed, so a budget can be overshot by one bulk.
+ *
+ * Return: the budget in bytes, 0 if the device is at or over its limit,
+ * -EOPNOTSUPP if the device has no limit (it does not report
+ * completions; sends are not limited), -ENODEV or -ENETUNREACH if
+ * @ifindex names no device, -EINVAL if @map__map is not a queue map.
+ */
+__bpf_kfunc s64 xdp_tx_budget(void *map__map, u32 ifindex)
+{
+	struct bpf_map *map = map__map;
+	struct xdp_tx_limit *txl;
+	struct net_device *dev;
+	int err = 0, avail;
+
+	if (unlikely(!xdpq_is_queue_map(map)))
+		return -EINVAL;
+	rcu_read_lock();
+	dev = xdp_packet_target(xdpq_map(map), ifindex, &err);
+	if (unlikely(!dev))
+		goto out;
+	txl = xdp_tx_limit(dev);
+	if (!txl) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	avail = dql_avail(&txl->dql);
+	err = max(avail, 0);
+out:
+	rcu_read_unlock();
+	return err;
 }
 
 /**
@@ -217,6 +286,7 @@ BTF_ID_FLAGS(func, xdp_packet_peek_rank)
 BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_flush)
+BTF_ID_FLAGS(func, xdp_tx_budget)
 BTF_ID_FLAGS(func, xdp_packet_load_bytes, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(xdp_packet_kfunc_ids)
 

@@ -6,9 +6,11 @@
  * sorted by (rank, arrival). Ranks include duplicates, ranks below the
  * head, and for the PIFO ranks beyond the window (clamped or, strict,
  * refused) and a rank clock that sweeps over many window lengths, also up
- * to the top of the u64 range. After each operation the peeked head rank
- * and the count are compared; the PIFO bitmap is checked against the
- * buckets from time to time.
+ * to the top of the u64 range, and strict priorities that must never be
+ * adjusted. After each operation the peeked head rank, the count and the
+ * PIFO window start are compared; the PIFO bitmap is checked against the
+ * buckets from time to time. A targeted case checks that higher
+ * priorities leave ahead of queued lower ones.
  *
  * Usage: xdpq_test [ops per configuration] [seed]
  */
@@ -153,14 +155,17 @@ static void pifo_check_bitmap(struct xdpq_pifo *p)
 	}
 }
 
+/* With prio, ranks are priorities 0..nbuckets - 1: they stay inside the
+ * initial window, so none is adjusted.
+ */
 static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
-		      unsigned int cap)
+		      unsigned int cap, bool prio)
 {
 	u32 words = xdpq_pifo_layout(NULL, nbuckets);
 	struct list_head *buckets = calloc(nbuckets, sizeof(*buckets));
 	u64 *bitmap = calloc(words, sizeof(*bitmap));
-	unsigned long op, clamped = 0, refused = 0, below = 0, empty = 0;
-	unsigned long enq = 0, deq = 0;
+	unsigned long op, clamped = 0, refused = 0, below = 0, restarts = 0;
+	unsigned long enq = 0, deq = 0, slides = 0;
 	u64 clock = start, base = 0;
 	struct xdpq_pifo p;
 	unsigned int maxdepth = 0;
@@ -178,8 +183,9 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 			unsigned int id = free_ids[--nfree];
 			struct tnode *t = &nodes[id];
 			bool strict = rnd_below(4) == 0;
-			u64 eff = 0, model_eff, d;
+			u64 eff = 0, model_eff, d, slid;
 			int err, model_err = 0;
+			bool model_beyond = false;
 
 			/* rank relative to a clock that moves forward by
 			 * about nbuckets / 512 + 1 per enqueue on average
@@ -204,28 +210,48 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 				if (rank < clock)	/* no u64 wrap */
 					rank = ~0ULL;
 			}
+			if (prio)
+				rank = rnd_below(nbuckets);
 
-			/* The model of the window, see queue_map_pifo.h */
+			/* The model of the window, see queue_map_pifo.h:
+			 * base only moves on enqueue; the head is model[0].
+			 */
 			model_eff = rank;
 			if (!model_n) {
-				base = rank;
-				empty++;
+				if (rank < base || rank - base >= nbuckets) {
+					base = rank;
+					restarts++;
+				}
 			} else if (rank < base) {
 				model_eff = base;
 				below++;
 			} else if (rank - base >= nbuckets) {
-				if (strict) {
+				/* slide as far as the head allows */
+				slid = rank - nbuckets + 1;
+				if (model[0].rank < slid)
+					slid = model[0].rank;
+				if (rank - slid < nbuckets) {
+					base = slid;
+					slides++;
+				} else if (strict) {
+					model_beyond = true;
 					model_err = -ERANGE;
 					refused++;
 				} else {
+					base = slid;
 					model_eff = base + nbuckets - 1;
 					clamped++;
 				}
 			}
+			if (prio)
+				CHECK(model_eff == rank && base == 0,
+				      "priority %llu moved", (unsigned long long)rank);
 
-			/* stale on an empty queue, the map checks depth */
-			CHECK(!model_n || xdpq_pifo_beyond(&p, rank) ==
-			      (rank > base && rank - base >= nbuckets),
+			/* The lockless check agrees with a strict push when
+			 * the queue is not empty (the map checks depth).
+			 */
+			CHECK(!model_n || !strict ||
+			      xdpq_pifo_beyond(&p, rank) == model_beyond,
 			      "beyond(%llu)", (unsigned long long)rank);
 			err = xdpq_pifo_push(&p, &t->node.list, rank, strict,
 					     &eff);
@@ -260,13 +286,13 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 				      r.id, (unsigned long long)r.rank);
 				free_ids[nfree++] = t->id;
 				deq++;
-				if (model_n)
-					base = model[0].rank;
 			}
 		}
 
 		CHECK(p.count == model_n, "count %llu want %u",
 		      (unsigned long long)p.count, model_n);
+		CHECK(p.base == base, "base %llu want %llu",
+		      (unsigned long long)p.base, (unsigned long long)base);
 		if (model_n) {
 			CHECK(xdpq_pifo_peek(&p, &peek) && peek == model[0].rank,
 			      "peek %llu want %llu", (unsigned long long)peek,
@@ -291,14 +317,75 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	if (nbuckets <= 4096)
 		pifo_check_bitmap(&p);
 
-	printf("pifo   nbuckets %-8u start %-20llu ops %lu: enq %lu deq %lu clamped %lu refused %lu below %lu restarts %lu max depth %u, clock swept %.1f windows\n",
-	       nbuckets, (unsigned long long)start, ops, enq, deq, clamped,
-	       refused, below, empty, maxdepth,
-	       (double)(clock - start) / nbuckets);
+	printf("pifo   nbuckets %-8u %s %-20llu ops %lu: enq %lu deq %lu clamped %lu refused %lu below %lu slides %lu restarts %lu max depth %u, clock swept %.1f windows\n",
+	       nbuckets, prio ? "prio " : "start", (unsigned long long)start,
+	       ops, enq, deq, clamped, refused, below, slides, restarts,
+	       maxdepth, (double)(clock - start) / nbuckets);
 	total_ops += ops;
 	pool_fini();
 	free(buckets);
 	free(bitmap);
+}
+
+/* Strict priorities in an 8-bucket PIFO: a queue that holds only rank 5
+ * takes a rank 0, then a rank 3, ahead of the 5s. The 5s are queued into
+ * an empty queue (case 0), or left by draining a lower rank (case 1).
+ */
+static void test_pifo_priority(void)
+{
+	static const u64 fill[][4] = { { 5, 5, 5 }, { 1, 5, 5, 5 } };
+	static const unsigned int nfill[] = { 3, 4 };
+	static const u64 want[] = { 0, 3, 5, 5, 5 };
+	struct list_head buckets[8], *e;
+	u64 bitmap[1], eff, rank;
+	unsigned int c, i, n;
+	struct tnode t[6];
+	struct xdpq_pifo p;
+
+	for (c = 0; c < ARRAY_SIZE(fill); c++) {
+		memset(bitmap, 0, sizeof(bitmap));
+		memset(t, 0, sizeof(t));
+		xdpq_pifo_init(&p, buckets, bitmap, 8);
+		for (n = 0; n < nfill[c]; n++) {
+			CHECK(!xdpq_pifo_push(&p, &t[n].node.list, fill[c][n],
+					      false, &eff) && eff == fill[c][n],
+			      "case %u push %llu", c,
+			      (unsigned long long)fill[c][n]);
+			t[n].node.rank = eff;
+			t[n].id = n;
+		}
+		if (c == 1)
+			CHECK(xdpq_pifo_pop(&p) == &t[0].node.list, "case 1 pop 1");
+		CHECK(xdpq_pifo_peek(&p, &rank) && rank == 5, "case %u head", c);
+		/* 0, then 3; strict, as they are inside the window */
+		for (i = 0; i < 2; i++, n++) {
+			rank = i ? 3 : 0;
+			CHECK(!xdpq_pifo_push(&p, &t[n].node.list, rank, true,
+					      &eff) && eff == rank,
+			      "case %u push %llu: eff %llu", c,
+			      (unsigned long long)rank, (unsigned long long)eff);
+			t[n].node.rank = eff;
+			t[n].id = n;
+		}
+		CHECK(p.base == 0, "case %u base %llu", c,
+		      (unsigned long long)p.base);
+		for (i = 0; i < ARRAY_SIZE(want); i++) {
+			e = xdpq_pifo_pop(&p);
+			CHECK(e, "case %u pop %u: empty", c, i);
+			if (!e)
+				break;
+			rank = container_of(e, struct tnode, node.list)->node.rank;
+			CHECK(rank == want[i], "case %u pop %u: rank %llu want %llu",
+			      c, i, (unsigned long long)rank,
+			      (unsigned long long)want[i]);
+			if (i == 0)
+				CHECK(e == &t[n - 2].node.list,
+				      "case %u: not the rank 0 frame first", c);
+		}
+		CHECK(!xdpq_pifo_pop(&p) && !p.count, "case %u not empty", c);
+		pifo_check_bitmap(&p);
+	}
+	printf("pifo   priority: ranks 0 and 3 leave ahead of queued 5s\n");
 }
 
 static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
@@ -386,11 +473,15 @@ int main(int argc, char **argv)
 	printf("seed %llu, sizeof(struct xdpq_node) %zu\n",
 	       (unsigned long long)seed, sizeof(struct xdpq_node));
 
+	test_pifo_priority();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		test_pifo(sizes[i], ops, rnd_below(1000), 2048);
+		test_pifo(sizes[i], ops, rnd_below(1000), 2048, false);
 	/* the top of the u64 range, ranks saturate at ~0ULL */
-	test_pifo(64, ops, ~0ULL - 64 * (u64)ops / 4, 512);
-	test_pifo(4096, ops, ~0ULL - 4096 * (u64)ops / 4, 512);
+	test_pifo(64, ops, ~0ULL - 64 * (u64)ops / 4, 512, false);
+	test_pifo(4096, ops, ~0ULL - 4096 * (u64)ops / 4, 512, false);
+	/* strict priorities: never adjusted, never move the window */
+	test_pifo(8, ops, 0, 512, true);
+	test_pifo(64, ops, 0, 512, true);
 
 	test_rbtree(ops, 2048, 100);		/* many duplicates */
 	test_rbtree(ops, 2048, 1ULL << 20);

@@ -9,8 +9,14 @@ struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym
 int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
 void xdp_packet_drop(struct xdp_frame *frame) __ksym;
 void xdp_packet_flush(void) __ksym;
+int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
+__s64 xdp_tx_budget(void *map, __u32 ifindex) __ksym;
 int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
 			  __u32 buf__sz) __ksym;
+
+/* uapi flags that live in anonymous enums, which vmlinux.h lacks */
+#define XDPQ_F_RANK_STRICT	(1ULL << 5)	/* BPF_F_RANK_STRICT */
+#define XDPQ_DEQUEUE_RANK_LE	(1ULL << 32)	/* BPF_XDP_DEQUEUE_RANK_LE */
 
 /* The test frames: Ethernet, IPv6, UDP, then a 32-bit sequence number,
  * sent from XDPQ_TEST_SRC_MAC.

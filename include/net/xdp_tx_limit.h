@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* XDP TX limits: byte queue limits for the XDP frames a device holds
+ *
+ * A packet scheduler built on the XDP queue maps is in control only while
+ * frames wait in its queues, not in a device's TX ring. A device that
+ * reports the completion of the XDP frames it transmits gets a dynamic
+ * limit on the bytes of XDP frames in flight, computed by the BQL
+ * algorithm (lib/dynamic_queue_limits.c): it grows when the ring runs dry
+ * between completions and shrinks when frames sit in it. xdp_packet_send()
+ * refuses a frame while the device is over its limit, and the completion
+ * that frees room wakes the scheduler that was refused.
+ *
+ * For drivers, three calls:
+ *
+ *	xdp_tx_limit_enable(dev)	once the device is registered;
+ *	xdp_tx_queued(dev, bytes)	for the XDP frames it accepted for TX,
+ *					from ndo_xdp_xmit() and XDP_TX;
+ *	xdp_tx_completed(dev, n, bytes)	for the XDP frames whose TX completed,
+ *					from its TX clean-up or its consumer.
+ *
+ * Every byte reported as queued must be reported as completed exactly
+ * once, and frames dropped instead of transmitted count as completed.
+ * Frames of other sources on the same ring (skbs) are not counted: they
+ * are under BQL or the qdisc. The limit is per device, not per queue: the
+ * sender of an XDP frame does not choose the TX queue, the driver does (by
+ * CPU). The limit and its counters live until the device unregisters;
+ * both hot-path calls are a pointer test when the device has no limit.
+ *
+ * Locking: queued and completed run on any CPU, concurrently on a
+ * multi-queue device, so the struct dql is updated under ->lock, once per
+ * bulk of frames. dql_avail() is read without it.
+ */
+#ifndef __NET_XDP_TX_LIMIT_H__
+#define __NET_XDP_TX_LIMIT_H__
+
+#include <linux/dynamic_queue_limits.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+struct bpf_map;
+
+struct xdp_tx_limit {
+	/* queued, completed and the limit itself; see the locking above */
+	struct dql		dql;
+	spinlock_t		lock;
+	/* schedulers to wake when the device goes below its limit */
+	struct list_head	waiters;
+	/* counters, under ->lock */
+	u64			completed_frames;
+	u64			completed_bytes;
+	u64			blocked;	/* sends refused at the limit */
+	u64			wakeups;	/* schedulers woken */
+	struct rcu_head		rcu;
+};
+
+struct xdp_tx_limit_stats {
+	u32 limit;		/* bytes in flight allowed now */
+	u32 inflight;		/* bytes queued and not yet completed */
+	u64 completed_frames;
+	u64 completed_bytes;
+	u64 blocked;
+	u64 wakeups;
+};
+
+#ifdef CONFIG_BPF_SYSCALL
+int xdp_tx_limit_enable(struct net_device *dev);
+void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes);
+void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
+			unsigned int bytes);
+int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
+			 void *timer_value);
+void xdp_tx_limit_read(struct xdp_tx_limit *txl,
+		       struct xdp_tx_limit_stats *st);
+
+static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
+{
+	return rcu_dereference_check(dev->xdp_tx_limit, rcu_read_lock_bh_held());
+}
+
+/**
+ * xdp_tx_queued() - Account XDP frames handed to a device's TX ring
+ * @dev: The device.
+ * @bytes: Their total length.
+ */
+static inline void xdp_tx_queued(struct net_device *dev, unsigned int bytes)
+{
+	struct xdp_tx_limit *txl;
+
+	rcu_read_lock();
+	txl = rcu_dereference(dev->xdp_tx_limit);
+	if (txl && bytes)
+		__xdp_tx_queued(txl, bytes);
+	rcu_read_unlock();
+}
+
+/**
+ * xdp_tx_completed() - Account XDP frames a device is done with
+ * @dev: The device.
+ * @frames: How many, transmitted or dropped.
+ * @bytes: Their total length, as given to xdp_tx_queued().
+ */
+static inline void xdp_tx_completed(struct net_device *dev,
+				    unsigned int frames, unsigned int bytes)
+{
+	struct xdp_tx_limit *txl;
+
+	rcu_read_lock();
+	txl = rcu_dereference(dev->xdp_tx_limit);
+	if (txl && bytes)
+		__xdp_tx_completed(txl, frames, bytes);
+	rcu_read_unlock();
+}
+#else
+static inline int xdp_tx_limit_enable(struct net_device *dev)
+{
+	return 0;
+}
+
+static inline void xdp_tx_queued(struct net_device *dev, unsigned int bytes)
+{
+}
+
+static inline void xdp_tx_completed(struct net_device *dev,
+				    unsigned int frames, unsigned int bytes)
+{
+}
+#endif /* CONFIG_BPF_SYSCALL */
+
+#endif /* __NET_XDP_TX_LIMIT_H__ */

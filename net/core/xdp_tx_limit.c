@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* XDP TX limits: byte queue limits for the XDP frames a device holds
+ *
+ * See include/net/xdp_tx_limit.h for the driver API. This file keeps the
+ * slow paths, the wakeups and the per-device lifetime.
+ *
+ * Wakeups. xdp_packet_send() calls xdp_tx_limit_reserve() for a device
+ * with a limit. Over the limit, the bpf_timer whose callback is sending
+ * (an element of an ARRAY map, whose memory lives as long as the map) is
+ * put on the device's waiter list, holding a reference on its map, and the
+ * send is refused. The completion that brings the device back under its
+ * limit takes the waiters off the list and starts each timer at once,
+ * just as bpf_timer_start(timer, 0, 0) would. The check and the
+ * registration happen under ->lock, as does the completion, so a wakeup
+ * cannot be missed. A timer cancelled or freed meanwhile is not started:
+ * its struct bpf_async_kern, which the map reference keeps in memory, no
+ * longer points to it.
+ *
+ * Lifetime. The limit is allocated by xdp_tx_limit_enable() and freed
+ * after an RCU grace period when the device unregisters (netdev
+ * notifier); the waiters are woken then, so no map stays pinned by a
+ * device that is gone. Its counters show in sysfs, under
+ * /sys/class/net/<dev>/xdp_tx_limit/.
+ */
+#include <linux/bpf.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/xdp_tx_limit.h>
+
+struct xdp_tx_waiter {
+	struct list_head node;
+	struct bpf_map *map;		/* the ARRAY map holding the timer */
+	void *value;			/* the map element holding the timer */
+};
+
+void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
+{
+	spin_lock_bh(&txl->lock);
+	dql_queued(&txl->dql, bytes);
+	spin_unlock_bh(&txl->lock);
+}
+EXPORT_SYMBOL_GPL(__xdp_tx_queued);
+
+static void xdp_tx_wake(struct list_head *waiters)
+{
+	struct xdp_tx_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, waiters, node) {
+		bpf_timer_kick(w->map, w->value);
+		bpf_map_put(w->map);
+		kfree(w);
+	}
+}
+
+void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
+			unsigned int bytes)
+{
+	unsigned int inflight;
+	LIST_HEAD(waiters);
+
+	spin_lock_bh(&txl->lock);
+	inflight = txl->dql.num_queued - txl->dql.num_completed;
+	/* A driver that completes what it never queued is buggy, but must
+	 * not take dql_completed() down with it.
+	 */
+	if (WARN_ON_ONCE(bytes > inflight))
+		bytes = inflight;
+	dql_completed(&txl->dql, bytes);
+	txl->completed_frames += frames;
+	txl->completed_bytes += bytes;
+	if (dql_avail(&txl->dql) >= 0 && !list_empty(&txl->waiters)) {
+		list_splice_init(&txl->waiters, &waiters);
+		txl->wakeups++;
+	}
+	spin_unlock_bh(&txl->lock);
+
+	xdp_tx_wake(&waiters);
+}
+EXPORT_SYMBOL_GPL(__xdp_tx_completed);
+
+/**
+ * xdp_tx_limit_reserve() - May a scheduler send to this device now?
+ * @dev: The target device.
+ * @timer_map: The ARRAY map holding the sender's bpf_timer, or NULL.
+ * @timer_value: The element of @timer_map holding that timer.
+ *
+ * Over its limit, the device remembers the timer (if any) and starts it
+ * once a completion brings it back under the limit.
+ *
+ * Return: 0 if the device has room, -EBUSY if not.
+ */
+int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
+			 void *timer_value)
+{
+	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
+	struct xdp_tx_waiter *w;
+	int err = 0;
+
+	if (!txl || dql_avail(&txl->dql) >= 0)
+		return 0;
+
+	spin_lock_bh(&txl->lock);
+	if (dql_avail(&txl->dql) >= 0)
+		goto unlock;
+	err = -EBUSY;
+	txl->blocked++;
+	if (!timer_map || timer_map->map_type != BPF_MAP_TYPE_ARRAY)
+		goto unlock;
+	list_for_each_entry(w, &txl->waiters, node)
+		if (w->value == timer_value)
+			goto unlock;
+	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	if (!w)
+		goto unlock;
+	bpf_map_inc(timer_map);
+	w->map = timer_map;
+	w->value = timer_value;
+	list_add_tail(&w->node, &txl->waiters);
+unlock:
+	spin_unlock_bh(&txl->lock);
+	return err;
+}
+
+/**
+ * xdp_tx_limit_read() - Snapshot of a device's XDP TX limit
+ * @txl: The device's limit.
+ * @st: Filled in.
+ */
+void xdp_tx_limit_read(struct xdp_tx_limit *txl, struct xdp_tx_limit_stats *st)
+{
+	spin_lock_bh(&txl->lock);
+	st->limit = txl->dql.limit;
+	st->inflight = txl->dql.num_queued - txl->dql.num_completed;
+	st->completed_frames = txl->completed_frames;
+	st->completed_bytes = txl->completed_bytes;
+	st->blocked = txl->blocked;
+	st->wakeups = txl->wakeups;
+	spin_unlock_bh(&txl->lock);
+}
+
+/* sysfs: /sys/class/net/<dev>/xdp_tx_limit/ */
+
+#define XDP_TX_LIMIT_ATTR(field, fmt)					\
+static ssize_t field##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct net_device *dev = to_net_dev(d);				\
+	struct xdp_tx_limit_stats st = {};				\
+	struct xdp_tx_limit *txl;					\
+									\
+	rcu_read_lock();						\
+	txl = rcu_dereference(dev->xdp_tx_limit);			\
+	if (txl)							\
+		xdp_tx_limit_read(txl, &st);				\
+	rcu_read_unlock();						\
+	return sysfs_emit(buf, fmt "\n", st.field);			\
+}									\
+static DEVICE_ATTR_RO(field)
+
+XDP_TX_LIMIT_ATTR(limit, "%u");
+XDP_TX_LIMIT_ATTR(inflight, "%u");
+XDP_TX_LIMIT_ATTR(completed_frames, "%llu");
+XDP_TX_LIMIT_ATTR(completed_bytes, "%llu");
+XDP_TX_LIMIT_ATTR(blocked, "%llu");
+XDP_TX_LIMIT_ATTR(wakeups, "%llu");
+
+static struct attribute *xdp_tx_limit_attrs[] = {
+	&dev_attr_limit.attr,
+	&dev_attr_inflight.attr,
+	&dev_attr_completed_frames.attr,
+	&dev_attr_completed_bytes.attr,
+	&dev_attr_blocked.attr,
+	&dev_attr_wakeups.attr,
+	NULL,
+};
+
+static const struct attribute_group xdp_tx_limit_group = {
+	.name = "xdp_tx_limit",
+	.attrs = xdp_tx_limit_attrs,
+};
+
+/**
+ * xdp_tx_limit_enable() - Give a device an XDP TX limit
+ * @dev: A registered device that reports XDP TX completions.
+ *
+ * Called under RTNL; the limit lasts until the device unregisters.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int xdp_tx_limit_enable(struct net_device *dev)
+{
+	struct xdp_tx_limit *txl;
+
+	ASSERT_RTNL();
+	if (rtnl_dereference(dev->xdp_tx_limit))
+		return 0;
+	txl = kzalloc(sizeof(*txl), GFP_KERNEL);
+	if (!txl)
+		return -ENOMEM;
+	dql_init(&txl->dql, HZ);
+	spin_lock_init(&txl->lock);
+	INIT_LIST_HEAD(&txl->waiters);
+	if (sysfs_create_group(&dev->dev.kobj, &xdp_tx_limit_group))
+		netdev_warn(dev, "no sysfs for the XDP TX limit\n");
+	rcu_assign_pointer(dev->xdp_tx_limit, txl);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(xdp_tx_limit_enable);
+
+static void xdp_tx_limit_free(struct net_device *dev)
+{
+	struct xdp_tx_limit *txl = rtnl_dereference(dev->xdp_tx_limit);
+	LIST_HEAD(waiters);
+
+	if (!txl)
+		return;
+	sysfs_remove_group(&dev->dev.kobj, &xdp_tx_limit_group);
+	RCU_INIT_POINTER(dev->xdp_tx_limit, NULL);
+	spin_lock_bh(&txl->lock);
+	list_splice_init(&txl->waiters, &waiters);
+	spin_unlock_bh(&txl->lock);
+	/* Woken schedulers find the device gone, or without a limit. */
+	xdp_tx_wake(&waiters);
+	kfree_rcu(txl, rcu);
+}
+
+static int xdp_tx_limit_netdev_event(struct notifier_block *nb,
+				     unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_UNREGISTER)
+		xdp_tx_limit_free(dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block xdp_tx_limit_notifier = {
+	.notifier_call = xdp_tx_limit_netdev_event,
+};
+
+static int __init xdp_tx_limit_init(void)
+{
+	return register_netdevice_notifier(&xdp_tx_limit_notifier);
+}
+subsys_initcall(xdp_tx_limit_init);

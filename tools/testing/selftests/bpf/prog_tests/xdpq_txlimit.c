@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/* XDP TX limits: a scheduler sends only what its target has room for,
+ * sleeps while the target is full and is woken by the completion that
+ * frees room. tun with a reader that pauses and resumes; veth, whose limit
+ * grows while its consumer starves and shrinks while it lags; strict
+ * priority through a saturated target; and a virtio-net burst that a
+ * devmap partly drops and the queue delivers whole.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <test_progs.h>
+#include <network_helpers.h>
+#include "xdpq_txlimit.skel.h"
+
+#define NS "xdpq_txlimit"
+#define BULK 16			/* devmap's per-device bulk: the overshoot */
+
+static struct {
+	struct ethhdr eth;
+	__u8 l3l4[48];
+	__u32 id;
+	__u32 class;
+	__u8 pad[56];
+} __packed frame = {
+	.eth.h_dest = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	.eth.h_source = { 0x02, 0, 0, 0, 0, 0x01 },
+	.eth.h_proto = __bpf_constant_htons(ETH_P_IPV6),
+};
+
+static int run_prog(struct bpf_program *prog, int ifindex, int repeat, bool live)
+{
+	struct xdp_md ctx = { .data_end = sizeof(frame), .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = &frame,
+		    .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat,
+		    .batch_size = 64,
+		    .flags = live ? BPF_F_TEST_XDP_LIVE_FRAMES : 0);
+
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+}
+
+/* A counter of /sys/class/net/<dev>/xdp_tx_limit/, -1 if absent. */
+static long long txl_stat(const char *dev, const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/xdp_tx_limit/%s", dev, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static struct bpf_xdp_queue_stats queue_stats(struct xdpq_txlimit *skel)
+{
+	struct bpf_xdp_queue_stats st = {};
+	__u32 key = BPF_XDP_QUEUE_TOTAL;
+
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.q), &key, &st);
+	return st;
+}
+
+static bool wait_for(const __u64 *counter, __u64 want, int ms)
+{
+	while (ms-- > 0 && READ_ONCE(*counter) < want)
+		usleep(1000);
+	return READ_ONCE(*counter) >= want;
+}
+
+static struct xdpq_txlimit *sched_start(int target, __u32 max_entries)
+{
+	struct xdpq_txlimit *skel;
+
+	skel = xdpq_txlimit__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return NULL;
+	if (max_entries)
+		bpf_map__set_max_entries(skel->maps.q, max_entries);
+	if (!ASSERT_OK(xdpq_txlimit__load(skel), "load"))
+		goto err;
+	skel->bss->target_ifindex = target;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_setup, target, 1, false), "timer"))
+		goto err;
+	return skel;
+err:
+	xdpq_txlimit__destroy(skel);
+	return NULL;
+}
+
+/* A tap reader: reads while not paused, one frame per delay_us. */
+struct tap_reader {
+	int fd;
+	bool stop, paused;
+	int delay_us;
+	__u64 frames;
+	__u32 classes[4096];
+};
+
+static void *tap_read_loop(void *arg)
+{
+	struct tap_reader *r = arg;
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	typeof(frame) buf;
+	ssize_t n;
+
+	while (!READ_ONCE(r->stop)) {
+		if (READ_ONCE(r->paused) || poll(&pfd, 1, 10) <= 0) {
+			usleep(1000);
+			continue;
+		}
+		n = read(r->fd, &buf, sizeof(buf));
+		if (n < (ssize_t)sizeof(buf) ||
+		    memcmp(buf.eth.h_source, frame.eth.h_source, ETH_ALEN))
+			continue;
+		if (r->frames < ARRAY_SIZE(r->classes))
+			r->classes[r->frames] = buf.class;
+		WRITE_ONCE(r->frames, r->frames + 1);
+		if (r->delay_us)
+			usleep(r->delay_us);
+	}
+	return NULL;
+}
+
+static int open_tap(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+#define TUN_QUEUE 1000
+#define TUN_OFFERED 1500
+
+static void test_tun_pause_resume(void)
+{
+	struct tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	long long limit, inflight;
+	bool reading = false;
+	pthread_t thread;
+	__u64 runs;
+	int tap;
+
+	if (!ASSERT_OK_PTR(reader, "reader"))
+		return;
+	reader->fd = -1;
+	reader->paused = true;
+	SYS(out, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		goto out;
+	reader->fd = open_tap("xdpq_tap");
+	if (!ASSERT_GE(reader->fd, 0, "open tap"))
+		goto out;
+	SYS(out, "ip link set dev xdpq_tap up");
+	tap = if_nametoindex("xdpq_tap");
+	if (!ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "tap has a limit"))
+		goto out;
+
+	skel = sched_start(tap, TUN_QUEUE);
+	if (!skel || !ASSERT_OK(pthread_create(&thread, NULL, tap_read_loop, reader), "thread"))
+		goto out;
+	reading = true;
+
+	/* The reader is paused: the scheduler fills the tap up to its limit
+	 * and stops; the queue fills up to its capacity and refuses the
+	 * rest, counted.
+	 */
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, TUN_OFFERED, true), "offer"))
+		goto out;
+	usleep(200000);
+	st = queue_stats(skel);
+	limit = txl_stat("xdpq_tap", "limit");
+	inflight = txl_stat("xdpq_tap", "inflight");
+	ASSERT_GE(skel->bss->busy, 1, "scheduler refused");
+	ASSERT_GE(txl_stat("xdpq_tap", "blocked"), 1, "device blocked");
+	ASSERT_LE(inflight, limit + BULK * (long long)sizeof(frame), "inflight within the limit");
+	ASSERT_GT(st.drop_full, 0, "queue full: dropped at enqueue");
+	ASSERT_EQ(st.enqueued + st.drop_full, TUN_OFFERED, "every offered frame counted");
+	ASSERT_EQ(skel->bss->sent * sizeof(frame), inflight, "sent = in flight");
+	ASSERT_EQ(skel->bss->last_budget, 0, "no budget left");
+
+	/* Stalled, the scheduler costs nothing: its timer does not run. */
+	runs = skel->bss->runs;
+	usleep(300000);
+	ASSERT_EQ(skel->bss->runs, runs, "no timer runs while stalled");
+
+	/* The reader resumes: its reads complete frames, which wake the
+	 * scheduler, until the queue is empty.
+	 */
+	WRITE_ONCE(reader->paused, false);
+	if (!ASSERT_TRUE(wait_for(&reader->frames, st.enqueued, 20000), "all frames read"))
+		goto out;
+	usleep(50000);
+	st = queue_stats(skel);
+	ASSERT_EQ(reader->frames, st.enqueued, "frames read");
+	ASSERT_EQ(skel->bss->sent, st.enqueued, "sent");
+	ASSERT_EQ(st.depth, 0, "queue drained");
+	ASSERT_EQ(st.send_failed, 0, "send failures");
+	ASSERT_GT(skel->bss->runs, runs, "woken");
+	ASSERT_GE(txl_stat("xdpq_tap", "wakeups"), 1, "woken by completions");
+	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "nothing in flight");
+out:
+	if (reading) {
+		WRITE_ONCE(reader->stop, true);
+		pthread_join(thread, NULL);
+	}
+	if (reader->fd >= 0)
+		close(reader->fd);
+	free(reader);
+	xdpq_txlimit__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+/* BQL's algorithm moves the limit: up when the consumer ran dry between
+ * completions, down when frames sat in the ring for a while (slack held
+ * for a second).
+ */
+static void test_veth_limit_adapts(void)
+{
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	long long grown, shrunk;
+	int src, dst, i;
+
+	SYS(out, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		goto out;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set veth_src up");
+	SYS(out, "ip link set veth_dst up");
+	src = if_nametoindex("veth_src");
+	dst = if_nametoindex("veth_dst");
+	skel = sched_start(src, 0);
+	if (!skel)
+		goto out;
+	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
+	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
+		goto out;
+	if (!ASSERT_EQ(txl_stat("veth_src", "limit"), 0, "initial limit"))
+		goto out;
+
+	/* A fast consumer: the limit grows. */
+	for (i = 0; i < 20; i++) {
+		if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 1024, true), "offer"))
+			goto out;
+		usleep(20000);
+	}
+	grown = txl_stat("veth_src", "limit");
+	ASSERT_GT(grown, 0, "limit grew");
+
+	/* A slow consumer, kept busy for over the slack hold time (1 s):
+	 * the limit shrinks.
+	 */
+	skel->bss->rx_slow_loops = 20000;
+	for (i = 0; i < 30; i++) {
+		if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 512, true), "offer"))
+			goto out;
+		usleep(100000);
+	}
+	shrunk = txl_stat("veth_src", "limit");
+	ASSERT_LT(shrunk, grown, "limit shrank");
+	printf("%s: limit 0 -> %lld bytes with a fast consumer -> %lld with a slow one\n",
+	       __func__, grown, shrunk);
+out:
+	xdpq_txlimit__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+/* A high-priority frame queued behind a backlog waits for at most what
+ * is in flight at the target (its limit), not for a full ring.
+ */
+static void test_priority_through_saturated_target(void)
+{
+	struct tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 read_before, ahead = 0;
+	bool reading = false;
+	pthread_t thread;
+	int tap, i;
+
+	if (!ASSERT_OK_PTR(reader, "reader"))
+		return;
+	reader->fd = -1;
+	reader->delay_us = 1000;
+	SYS(out, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		goto out;
+	reader->fd = open_tap("xdpq_tap");
+	if (!ASSERT_GE(reader->fd, 0, "open tap"))
+		goto out;
+	SYS(out, "ip link set dev xdpq_tap up");
+	tap = if_nametoindex("xdpq_tap");
+	skel = sched_start(tap, 0);
+	if (!skel || !ASSERT_OK(pthread_create(&thread, NULL, tap_read_loop, reader), "thread"))
+		goto out;
+	reading = true;
+
+	skel->bss->enqueue_class = 7;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, 2000, true), "backlog"))
+		goto out;
+	usleep(300000);
+	skel->bss->enqueue_class = 0;
+	read_before = READ_ONCE(reader->frames);
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, 1, true), "urgent frame"))
+		goto out;
+	if (!ASSERT_TRUE(wait_for(&reader->frames, read_before + 200, 10000), "reading on"))
+		goto out;
+	for (i = read_before; i < reader->frames && reader->classes[i] != 0; i++)
+		ahead++;
+	ASSERT_LT(i, reader->frames, "urgent frame arrived");
+	ASSERT_LE(ahead, 2 * BULK, "frames ahead of the urgent one");
+	printf("%s: %llu frames of the backlog left ahead of the urgent frame (tap ring: 500)\n",
+	       __func__, (unsigned long long)ahead);
+out:
+	if (reading) {
+		WRITE_ONCE(reader->stop, true);
+		pthread_join(thread, NULL);
+	}
+	if (reader->fd >= 0)
+		close(reader->fd);
+	free(reader);
+	xdpq_txlimit__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+#define BURST 30000
+
+/* eth0 and eth1 share a QEMU hub. The same burst goes through a devmap,
+ * straight into eth0's TX ring, and through the queue under eth0's limit.
+ */
+static void test_virtio_burst(void)
+{
+	struct xdpq_txlimit *skel = NULL;
+	__u64 devmap_rx, queue_rx, seen;
+	int eth0, eth1, key = 0, i;
+
+	eth0 = if_nametoindex("eth0");
+	eth1 = if_nametoindex("eth1");
+	if (!eth0 || !eth1) {
+		test__skip();
+		return;
+	}
+	SYS(out, "ip link set eth0 up");
+	SYS(out, "ip link set eth1 up promisc on");
+	skel = sched_start(eth0, 0);
+	if (!skel)
+		goto out;
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.tx_port), &key, &eth0, 0),
+		       "tx_port"))
+		goto out;
+	skel->links.xdp_pass = bpf_program__attach_xdp(skel->progs.xdp_pass, eth0);
+	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, eth1);
+	if (!ASSERT_OK_PTR(skel->links.xdp_pass, "attach eth0") ||
+	    !ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach eth1"))
+		goto out;
+	if (!ASSERT_GE(txl_stat("eth0", "limit"), 0, "eth0 has a limit"))
+		goto out;
+
+	/* Through a devmap: whatever does not fit in the ring is lost. */
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_devmap_out, eth0, BURST, true), "devmap burst"))
+		goto out;
+	for (seen = ~0ULL, i = 0; i < 100 && skel->bss->rx_n != seen; i++) {
+		seen = skel->bss->rx_n;
+		usleep(50000);
+	}
+	devmap_rx = skel->bss->rx_n;
+
+	/* Through the queue, under eth0's XDP TX limit: nothing is lost. */
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, eth0, BURST, true), "queue burst") ||
+	    !ASSERT_TRUE(wait_for(&skel->bss->sent, BURST, 60000), "all sent"))
+		goto out;
+	for (seen = ~0ULL, i = 0; i < 100 && skel->bss->rx_n != seen; i++) {
+		seen = skel->bss->rx_n;
+		usleep(50000);
+	}
+	queue_rx = skel->bss->rx_n - devmap_rx;
+	ASSERT_EQ(queue_rx, BURST, "queue: every frame received");
+	ASSERT_EQ(skel->bss->send_errors, 0, "send errors");
+	printf("%s: %d frames: devmap lost %llu, queue lost %llu\n", __func__, BURST,
+	       (unsigned long long)(BURST - devmap_rx), (unsigned long long)(BURST - queue_rx));
+out:
+	xdpq_txlimit__destroy(skel);
+	SYS_NOFAIL("ip link set eth1 promisc off");
+}
+
+void test_xdpq_txlimit(void)
+{
+	if (test__start_subtest("tun_pause_resume"))
+		test_tun_pause_resume();
+	if (test__start_subtest("veth_limit_adapts"))
+		test_veth_limit_adapts();
+	if (test__start_subtest("priority_through_saturated_target"))
+		test_priority_through_saturated_target();
+	if (test__start_subtest("virtio_burst"))
+		test_virtio_burst();
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A strict priority scheduler that respects its target's XDP TX limit:
+ * the timer sends until xdp_packet_send() says -EBUSY, then sleeps without
+ * re-arming; the completion that frees room starts the timer again.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include "xdpq_kfuncs.h"
+
+#define BUDGET 64
+#define EBUSY 16
+#define EOPNOTSUPP 95
+#define MAX_FRAMES 32768
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_PIFO);
+	__uint(max_entries, MAX_FRAMES);
+	__uint(map_extra, 8);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} q SEC(".maps");
+
+struct sched_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sched_timer);
+} timers SEC(".maps");
+
+__u32 target_ifindex;
+__u32 enqueue_class;		/* rank of the frames offered next */
+__u32 next_id;
+__u32 armed;
+
+__u64 runs;			/* timer callback runs */
+__u64 sent;
+__u64 busy;			/* sends refused at the limit */
+__u64 send_errors;
+__s64 last_budget;
+
+static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	int i, err;
+
+	runs++;
+	last_budget = xdp_tx_budget(&q, target_ifindex);
+	for (i = 0; i < BUDGET; i++) {
+		frame = xdp_packet_dequeue(&q, 0, &rank);
+		if (!frame) {
+			armed = 0;
+			return 0;
+		}
+		err = xdp_packet_send(frame, target_ifindex, 0);
+		if (err == -EBUSY) {
+			/* The frame is back in the queue; the device starts
+			 * this timer again when it has room.
+			 */
+			busy++;
+			return 0;
+		}
+		if (err)
+			send_errors++;
+		else
+			sent++;
+	}
+	bpf_timer_start(&t->timer, 0, 0);
+	return 0;
+}
+
+SEC("xdp")
+int xdp_sched_setup(struct xdp_md *ctx)
+{
+	struct sched_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return XDP_ABORTED;
+	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&t->timer, sched_cb);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int xdp_sched_enqueue(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	__u32 *p = data + XDPQ_SEQ_OFF, key = 0;
+	struct sched_timer *t;
+
+	if ((void *)(p + 2) > data_end)
+		return XDP_ABORTED;
+	p[0] = __sync_fetch_and_add(&next_id, 1);
+	p[1] = enqueue_class;
+	if (!armed) {
+		t = bpf_map_lookup_elem(&timers, &key);
+		if (t) {
+			armed = 1;
+			bpf_timer_start(&t->timer, 0, 0);
+		}
+	}
+	return bpf_redirect_map(&q, enqueue_class, 0);
+}
+
+/* Receiving end on veth: count the test's frames, record their classes in
+ * arrival order, and optionally burn time per frame to make a slow target.
+ */
+__u32 rx_n;
+__u8 rx_class[MAX_FRAMES];
+__u32 rx_slow_loops;
+
+static int spin(__u64 i, void *ctx)
+{
+	return 0;
+}
+
+SEC("xdp")
+int xdp_record_rx(struct xdp_md *ctx)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	__u32 *p = data + XDPQ_SEQ_OFF, n;
+
+	if ((void *)(p + 2) > data_end || !xdpq_is_test_frame(data))
+		return XDP_DROP;
+	n = __sync_fetch_and_add(&rx_n, 1);
+	if (n < MAX_FRAMES)
+		rx_class[n] = p[1];
+	if (rx_slow_loops)
+		bpf_loop(rx_slow_loops, spin, NULL, 0);
+	return XDP_DROP;
+}
+
+char _license[] SEC("license") = "GPL";
+
+/* The same burst through a plain devmap, for comparison. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_port SEC(".maps");
+
+SEC("xdp")
+int xdp_devmap_out(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+SEC("xdp")
+int xdp_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
