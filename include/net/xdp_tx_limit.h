@@ -16,10 +16,15 @@
  *	xdp_tx_queued(dev, bytes)	for the XDP frames it accepted for TX,
  *					from ndo_xdp_xmit() and XDP_TX;
  *	xdp_tx_completed(dev, n, bytes)	for the XDP frames whose TX completed,
- *					from its TX clean-up or its consumer.
+ *					from its TX clean-up or its consumer;
+ *	xdp_tx_ring_full(dev)		when its TX ring refused XDP frames.
  *
  * Every byte reported as queued must be reported as completed exactly
  * once, and frames dropped instead of transmitted count as completed.
+ * A byte limit can exceed what a ring of descriptors holds (small frames,
+ * or skbs sharing the ring): a full ring caps the limit at the bytes in
+ * flight when it refused a frame, so the scheduler stops before the ring
+ * drops.
  * Frames of other sources on the same ring (skbs) are not counted: they
  * are under BQL or the qdisc. The limit is per device, not per queue: the
  * sender of an XDP frame does not choose the TX queue, the driver does (by
@@ -28,7 +33,8 @@
  *
  * Locking: queued and completed run on any CPU, concurrently on a
  * multi-queue device, so the struct dql is updated under ->lock, once per
- * bulk of frames. dql_avail() is read without it.
+ * bulk of frames, with interrupts off (netpoll cleans TX rings with
+ * interrupts disabled). dql_avail() is read without it.
  */
 #ifndef __NET_XDP_TX_LIMIT_H__
 #define __NET_XDP_TX_LIMIT_H__
@@ -51,6 +57,7 @@ struct xdp_tx_limit {
 	u64			completed_bytes;
 	u64			blocked;	/* sends refused at the limit */
 	u64			wakeups;	/* schedulers woken */
+	u64			ring_full;	/* times the ring refused frames */
 	struct rcu_head		rcu;
 };
 
@@ -61,6 +68,7 @@ struct xdp_tx_limit_stats {
 	u64 completed_bytes;
 	u64 blocked;
 	u64 wakeups;
+	u64 ring_full;
 };
 
 #ifdef CONFIG_BPF_SYSCALL
@@ -68,8 +76,11 @@ int xdp_tx_limit_enable(struct net_device *dev);
 void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes);
 void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 			unsigned int bytes);
+void __xdp_tx_ring_full(struct xdp_tx_limit *txl);
 int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
 			 void *timer_value);
+int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
+		      void *timer_value);
 void xdp_tx_limit_read(struct xdp_tx_limit *txl,
 		       struct xdp_tx_limit_stats *st);
 
@@ -111,6 +122,23 @@ static inline void xdp_tx_completed(struct net_device *dev,
 		__xdp_tx_completed(txl, frames, bytes);
 	rcu_read_unlock();
 }
+
+/**
+ * xdp_tx_ring_full() - A device's TX ring had no room for XDP frames
+ * @dev: The device.
+ *
+ * Call after reporting the refused frames as completed.
+ */
+static inline void xdp_tx_ring_full(struct net_device *dev)
+{
+	struct xdp_tx_limit *txl;
+
+	rcu_read_lock();
+	txl = rcu_dereference(dev->xdp_tx_limit);
+	if (txl)
+		__xdp_tx_ring_full(txl);
+	rcu_read_unlock();
+}
 #else
 static inline int xdp_tx_limit_enable(struct net_device *dev)
 {
@@ -123,6 +151,10 @@ static inline void xdp_tx_queued(struct net_device *dev, unsigned int bytes)
 
 static inline void xdp_tx_completed(struct net_device *dev,
 				    unsigned int frames, unsigned int bytes)
+{
+}
+
+static inline void xdp_tx_ring_full(struct net_device *dev)
 {
 }
 #endif /* CONFIG_BPF_SYSCALL */

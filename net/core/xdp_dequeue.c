@@ -11,13 +11,12 @@
  *
  * Sending. The ifindex is resolved in the network namespace the queue map
  * was created in, reached through the frame's struct xdpq_node, and the
- * frame is put on the per-CPU bulk queue of the device (devmap's
- * dev_xdp_enqueue()). That bulk queue, and the device pointer in it, must
- * be flushed in the same RCU section. Timer callbacks are flushed when
- * they return. XDP programs in a driver are only flushed if they return
- * XDP_REDIRECT, so outside a context that is known to flush (see
- * xdp_caller_flushes()) a send flushes at once; xdp_packet_flush() lets a
- * program flush explicitly.
+ * frame joins a per-CPU bulk for its device, handed to ndo_xdp_xmit() by
+ * xdp_do_flush() in the same RCU section: timer callbacks are flushed when
+ * they return, NAPI at the end of its poll; elsewhere a send flushes at
+ * once (see xdp_caller_flushes()); xdp_packet_flush() flushes explicitly.
+ * A device over its XDP TX limit refuses the send, and a full ring gives
+ * the refused frames back to their queues (include/net/xdp_tx_limit.h).
  *
  * Recycling. Queued frames may come from any device's page_pool, so
  * direct (NAPI-local) recycling is turned off for the current context
@@ -35,6 +34,60 @@
 
 #define XDP_PACKET_DEQUEUE_FLAGS \
 	(BPF_XDP_DEQUEUE_SUBQ_MASK | BPF_XDP_DEQUEUE_RANK_LE)
+
+/* Frames sent and not yet handed to their device: one bulk per CPU, for
+ * one device at a time (a scheduler usually feeds one target per run).
+ * Only BH-disabled contexts use it, so a CPU's bulk has one user at a time.
+ */
+#define XDP_PACKET_BULK_SIZE 16
+
+struct xdp_packet_bulk {
+	struct net_device *dev;
+	struct bpf_map *timer_map;	/* the sender's timer, see below */
+	void *timer_value;
+	unsigned int count;
+	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];
+};
+
+static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
+
+/* Hand the bulk to its device. Frames its ring refused go back to the
+ * head of their queues, in order, and the sender's timer is woken by the
+ * device's next completion; a device without an XDP TX limit would give
+ * no such completion, and its refused frames are dropped, as a devmap
+ * does. Runs in the RCU section that looked the device up, so the device
+ * and the frames' maps are alive.
+ */
+void xdp_packet_flush_bulk(void)
+{
+	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
+	struct net_device *dev = bq->dev;
+	int ret, sent, i;
+	bool requeue;
+
+	xdp_clear_send_pending();
+	if (!bq->count)
+		return;
+	ret = dev->netdev_ops->ndo_xdp_xmit(dev, bq->count, bq->q,
+					    XDP_XMIT_FLUSH);
+	sent = max(ret, 0);
+	for (i = 0; i < sent; i++)
+		xdpq_count(xdpq_frame_map(bq->q[i]), sent);
+
+	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
+	requeue = ret >= 0 && sent < bq->count &&
+		  !xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
+	for (i = bq->count - 1; i >= sent; i--) {
+		if (requeue) {
+			xdpq_map_requeue(bq->q[i]);
+		} else {
+			xdpq_count(xdpq_frame_map(bq->q[i]), send_failed);
+			xdp_return_frame(bq->q[i]);
+		}
+	}
+	bq->count = 0;
+	bq->dev = NULL;
+}
 
 /* The device ifindex names in q's namespace, under RCU. */
 static struct net_device *xdp_packet_target(struct xdpq_map *q, u32 ifindex,
@@ -55,6 +108,7 @@ static struct net_device *xdp_packet_target(struct xdpq_map *q, u32 ifindex,
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
 {
+	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct bpf_map *timer_map;
 	struct net_device *dev;
 	void *timer_value;
@@ -64,6 +118,18 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	dev = xdp_packet_target(q, ifindex, &err);
 	if (unlikely(!dev))
 		goto out;
+	if (unlikely(!dev->netdev_ops->ndo_xdp_xmit)) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (unlikely(xdp_frame_has_frags(frame) &&
+		     !(dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG))) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = xdp_ok_fwd_dev(dev, xdp_get_frame_len(frame));
+	if (unlikely(err))
+		goto out;
 	/* Over the device's XDP TX limit, the timer running this callback
 	 * (if any) is woken by the completion that brings it back.
 	 */
@@ -72,13 +138,17 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	if (err)
 		goto out;
 
+	/* Queued frames may come from any device's page_pool. */
 	xdp_set_return_frame_no_direct();
-	/* No receiving device is known for a queued frame; the bulk queue
-	 * only uses dev_rx for tracing, report the target device.
-	 */
-	err = dev_xdp_enqueue(dev, frame, dev);
-	if (!err && !xdp_caller_flushes())
-		xdp_do_flush();
+	if (bq->dev != dev || bq->count == XDP_PACKET_BULK_SIZE)
+		xdp_packet_flush_bulk();
+	bq->dev = dev;
+	bq->timer_map = timer_map;
+	bq->timer_value = timer_value;
+	bq->q[bq->count++] = frame;
+	xdp_set_send_pending();
+	if (!xdp_caller_flushes())
+		xdp_packet_flush_bulk();
 out:
 	rcu_read_unlock();
 	return err;
@@ -181,10 +251,8 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 	if (unlikely(err)) {
 		xdp_return_frame(frame);
 		xdpq_count(q, send_failed);
-		return err;
 	}
-	xdpq_count(q, sent);
-	return 0;
+	return err;
 }
 
 /**

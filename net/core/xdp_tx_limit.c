@@ -36,9 +36,11 @@ struct xdp_tx_waiter {
 
 void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
 {
-	spin_lock_bh(&txl->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&txl->lock, flags);
 	dql_queued(&txl->dql, bytes);
-	spin_unlock_bh(&txl->lock);
+	spin_unlock_irqrestore(&txl->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_queued);
 
@@ -57,9 +59,10 @@ void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 			unsigned int bytes)
 {
 	unsigned int inflight;
+	unsigned long flags;
 	LIST_HEAD(waiters);
 
-	spin_lock_bh(&txl->lock);
+	spin_lock_irqsave(&txl->lock, flags);
 	inflight = txl->dql.num_queued - txl->dql.num_completed;
 	/* A driver that completes what it never queued is buggy, but must
 	 * not take dql_completed() down with it.
@@ -73,11 +76,50 @@ void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 		list_splice_init(&txl->waiters, &waiters);
 		txl->wakeups++;
 	}
-	spin_unlock_bh(&txl->lock);
+	spin_unlock_irqrestore(&txl->lock, flags);
 
 	xdp_tx_wake(&waiters);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_completed);
+
+void __xdp_tx_ring_full(struct xdp_tx_limit *txl)
+{
+	struct dql *dql = &txl->dql;
+	unsigned long flags;
+
+	spin_lock_irqsave(&txl->lock, flags);
+	/* What was in flight is what the ring holds: more would be dropped.
+	 * The BQL algorithm keeps the limit within [min_limit, max_limit].
+	 */
+	dql->max_limit = max(dql->num_queued - dql->num_completed, 1U);
+	if (dql->limit > dql->max_limit) {
+		dql->limit = dql->max_limit;
+		WRITE_ONCE(dql->adj_limit, dql->limit + dql->num_completed);
+	}
+	txl->ring_full++;
+	spin_unlock_irqrestore(&txl->lock, flags);
+}
+EXPORT_SYMBOL_GPL(__xdp_tx_ring_full);
+
+/* Under txl->lock: wake the timer of @timer_value once under the limit. */
+static void xdp_tx_waiter_add(struct xdp_tx_limit *txl,
+			      struct bpf_map *timer_map, void *timer_value)
+{
+	struct xdp_tx_waiter *w;
+
+	if (!timer_map || timer_map->map_type != BPF_MAP_TYPE_ARRAY)
+		return;
+	list_for_each_entry(w, &txl->waiters, node)
+		if (w->value == timer_value)
+			return;
+	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	if (!w)
+		return;
+	bpf_map_inc(timer_map);
+	w->map = timer_map;
+	w->value = timer_value;
+	list_add_tail(&w->node, &txl->waiters);
+}
 
 /**
  * xdp_tx_limit_reserve() - May a scheduler send to this device now?
@@ -94,32 +136,44 @@ int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
 			 void *timer_value)
 {
 	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
-	struct xdp_tx_waiter *w;
+	unsigned long flags;
 	int err = 0;
 
 	if (!txl || dql_avail(&txl->dql) >= 0)
 		return 0;
 
-	spin_lock_bh(&txl->lock);
-	if (dql_avail(&txl->dql) >= 0)
-		goto unlock;
-	err = -EBUSY;
-	txl->blocked++;
-	if (!timer_map || timer_map->map_type != BPF_MAP_TYPE_ARRAY)
-		goto unlock;
-	list_for_each_entry(w, &txl->waiters, node)
-		if (w->value == timer_value)
-			goto unlock;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
-	if (!w)
-		goto unlock;
-	bpf_map_inc(timer_map);
-	w->map = timer_map;
-	w->value = timer_value;
-	list_add_tail(&w->node, &txl->waiters);
-unlock:
-	spin_unlock_bh(&txl->lock);
+	spin_lock_irqsave(&txl->lock, flags);
+	if (dql_avail(&txl->dql) < 0) {
+		err = -EBUSY;
+		txl->blocked++;
+		xdp_tx_waiter_add(txl, timer_map, timer_value);
+	}
+	spin_unlock_irqrestore(&txl->lock, flags);
 	return err;
+}
+
+/**
+ * xdp_tx_limit_wait() - Wake a scheduler at the device's next completion
+ * @dev: A device whose ring just refused frames, with frames in flight.
+ * @timer_map: The ARRAY map holding the sender's bpf_timer.
+ * @timer_value: The element of @timer_map holding that timer.
+ *
+ * Return: 0, or -EOPNOTSUPP if the device has no limit (no completions
+ * would come).
+ */
+int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
+		      void *timer_value)
+{
+	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
+	unsigned long flags;
+
+	if (!txl)
+		return -EOPNOTSUPP;
+	spin_lock_irqsave(&txl->lock, flags);
+	txl->blocked++;
+	xdp_tx_waiter_add(txl, timer_map, timer_value);
+	spin_unlock_irqrestore(&txl->lock, flags);
+	return 0;
 }
 
 /**
@@ -129,14 +183,17 @@ unlock:
  */
 void xdp_tx_limit_read(struct xdp_tx_limit *txl, struct xdp_tx_limit_stats *st)
 {
-	spin_lock_bh(&txl->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&txl->lock, flags);
 	st->limit = txl->dql.limit;
 	st->inflight = txl->dql.num_queued - txl->dql.num_completed;
 	st->completed_frames = txl->completed_frames;
 	st->completed_bytes = txl->completed_bytes;
 	st->blocked = txl->blocked;
 	st->wakeups = txl->wakeups;
-	spin_unlock_bh(&txl->lock);
+	st->ring_full = txl->ring_full;
+	spin_unlock_irqrestore(&txl->lock, flags);
 }
 
 /* sysfs: /sys/class/net/<dev>/xdp_tx_limit/ */
@@ -164,6 +221,7 @@ XDP_TX_LIMIT_ATTR(completed_frames, "%llu");
 XDP_TX_LIMIT_ATTR(completed_bytes, "%llu");
 XDP_TX_LIMIT_ATTR(blocked, "%llu");
 XDP_TX_LIMIT_ATTR(wakeups, "%llu");
+XDP_TX_LIMIT_ATTR(ring_full, "%llu");
 
 static struct attribute *xdp_tx_limit_attrs[] = {
 	&dev_attr_limit.attr,
@@ -172,6 +230,7 @@ static struct attribute *xdp_tx_limit_attrs[] = {
 	&dev_attr_completed_bytes.attr,
 	&dev_attr_blocked.attr,
 	&dev_attr_wakeups.attr,
+	&dev_attr_ring_full.attr,
 	NULL,
 };
 
@@ -211,15 +270,16 @@ EXPORT_SYMBOL_GPL(xdp_tx_limit_enable);
 static void xdp_tx_limit_free(struct net_device *dev)
 {
 	struct xdp_tx_limit *txl = rtnl_dereference(dev->xdp_tx_limit);
+	unsigned long flags;
 	LIST_HEAD(waiters);
 
 	if (!txl)
 		return;
 	sysfs_remove_group(&dev->dev.kobj, &xdp_tx_limit_group);
 	RCU_INIT_POINTER(dev->xdp_tx_limit, NULL);
-	spin_lock_bh(&txl->lock);
+	spin_lock_irqsave(&txl->lock, flags);
 	list_splice_init(&txl->waiters, &waiters);
-	spin_unlock_bh(&txl->lock);
+	spin_unlock_irqrestore(&txl->lock, flags);
 	/* Woken schedulers find the device gone, or without a limit. */
 	xdp_tx_wake(&waiters);
 	kfree_rcu(txl, rcu);

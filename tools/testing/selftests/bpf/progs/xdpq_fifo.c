@@ -148,14 +148,20 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 {
 	struct xdp_frame *frame;
 	__u64 rank;
-	int i;
+	int i, err;
 
 	fwd_runs++;
 	for (i = 0; i < TIMER_BUDGET; i++) {
 		frame = xdp_packet_dequeue(&fifo, 0, &rank);
 		if (!frame)
 			break;
-		if (xdp_packet_send(frame, target_ifindex, 0))
+		err = xdp_packet_send(frame, target_ifindex, 0);
+		/* The target is full: the frame is back in the queue and
+		 * the completion that frees room starts this timer again.
+		 */
+		if (err == -XDPQ_EBUSY)
+			return 0;
+		if (err)
 			fwd_send_errors++;
 		else
 			fwd_sent++;

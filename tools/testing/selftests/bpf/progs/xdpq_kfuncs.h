@@ -14,6 +14,8 @@ __s64 xdp_tx_budget(void *map, __u32 ifindex) __ksym;
 int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
 			  __u32 buf__sz) __ksym;
 
+#define XDPQ_EBUSY 16
+
 /* uapi flags that live in anonymous enums, which vmlinux.h lacks */
 #define XDPQ_F_RANK_STRICT	(1ULL << 5)	/* BPF_F_RANK_STRICT */
 #define XDPQ_DEQUEUE_RANK_LE	(1ULL << 32)	/* BPF_XDP_DEQUEUE_RANK_LE */

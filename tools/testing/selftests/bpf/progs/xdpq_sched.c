@@ -89,13 +89,16 @@ static int prio_timer_cb(void *map, __u32 *key, struct sched_timer *t)
 {
 	struct xdp_frame *frame;
 	__u64 rank;
-	int i;
+	int i, err;
 
 	for (i = 0; i < BUDGET; i++) {
 		frame = xdp_packet_dequeue(&prio_q, 0, &rank);
 		if (!frame)
 			return 0;
-		if (xdp_packet_send(frame, target_ifindex, 0))
+		err = xdp_packet_send(frame, target_ifindex, 0);
+		if (err == -XDPQ_EBUSY)
+			return 0;	/* woken when the target has room */
+		if (err)
 			send_errors++;
 		else
 			sent++;
@@ -132,7 +135,7 @@ static int edt_timer_cb(void *map, __u32 *key, struct sched_timer *t)
 	struct xdp_frame *frame;
 	__u64 now, rank;
 	__u32 id;
-	int i;
+	int i, err;
 
 	for (i = 0; i < BUDGET; i++) {
 		now = bpf_ktime_get_ns();
@@ -147,7 +150,10 @@ static int edt_timer_cb(void *map, __u32 *key, struct sched_timer *t)
 			sent_ns[id] = now;
 			due_ns[id] = rank;
 		}
-		if (xdp_packet_send(frame, target_ifindex, 0))
+		err = xdp_packet_send(frame, target_ifindex, 0);
+		if (err == -XDPQ_EBUSY)
+			return 0;	/* woken when the target has room */
+		if (err)
 			send_errors++;
 		else
 			sent++;

@@ -8,8 +8,6 @@
 #include "xdpq_kfuncs.h"
 
 #define BUDGET 64
-#define EBUSY 16
-#define EOPNOTSUPP 95
 #define MAX_FRAMES 32768
 
 struct {
@@ -57,7 +55,7 @@ static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 			return 0;
 		}
 		err = xdp_packet_send(frame, target_ifindex, 0);
-		if (err == -EBUSY) {
+		if (err == -XDPQ_EBUSY) {
 			/* The frame is back in the queue; the device starts
 			 * this timer again when it has room.
 			 */
@@ -109,17 +107,11 @@ int xdp_sched_enqueue(struct xdp_md *ctx)
 	return bpf_redirect_map(&q, enqueue_class, 0);
 }
 
-/* Receiving end on veth: count the test's frames, record their classes in
- * arrival order, and optionally burn time per frame to make a slow target.
+/* Receiving end: count the test's frames, record their classes in
+ * arrival order.
  */
 __u32 rx_n;
 __u8 rx_class[MAX_FRAMES];
-__u32 rx_slow_loops;
-
-static int spin(__u64 i, void *ctx)
-{
-	return 0;
-}
 
 SEC("xdp")
 int xdp_record_rx(struct xdp_md *ctx)
@@ -133,8 +125,6 @@ int xdp_record_rx(struct xdp_md *ctx)
 	n = __sync_fetch_and_add(&rx_n, 1);
 	if (n < MAX_FRAMES)
 		rx_class[n] = p[1];
-	if (rx_slow_loops)
-		bpf_loop(rx_slow_loops, spin, NULL, 0);
 	return XDP_DROP;
 }
 
