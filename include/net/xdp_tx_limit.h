@@ -10,7 +10,7 @@
  * refuses a frame while the device is over its limit, and the completion
  * that frees room wakes the scheduler that was refused.
  *
- * For drivers, three calls:
+ * For drivers, four calls:
  *
  *	xdp_tx_limit_enable(dev)	once the device is registered;
  *	xdp_tx_queued(dev, bytes)	for the XDP frames it accepted for TX,
@@ -56,7 +56,7 @@ struct xdp_tx_limit {
 	u64			completed_frames;
 	u64			completed_bytes;
 	u64			blocked;	/* sends refused at the limit */
-	u64			wakeups;	/* schedulers woken */
+	u64			wakeups;	/* completions that woke waiters */
 	u64			ring_full;	/* times the ring refused frames */
 	struct rcu_head		rcu;
 };

@@ -40,6 +40,8 @@
  * Only BH-disabled contexts use it, so a CPU's bulk has one user at a time.
  */
 #define XDP_PACKET_BULK_SIZE 16
+/* A ring full of other traffic gives no XDP completion to wait for. */
+#define XDP_PACKET_RETRY_NS (100 * NSEC_PER_USEC)
 
 struct xdp_packet_bulk {
 	struct net_device *dev;
@@ -62,7 +64,7 @@ void xdp_packet_flush_bulk(void)
 {
 	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct net_device *dev = bq->dev;
-	int ret, sent, i;
+	int ret, sent, i, err = -ENOSPC;
 	bool requeue;
 
 	xdp_clear_send_pending();
@@ -75,8 +77,11 @@ void xdp_packet_flush_bulk(void)
 		xdpq_count(xdpq_frame_map(bq->q[i]), sent);
 
 	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
-	requeue = ret >= 0 && sent < bq->count &&
-		  !xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
+	if (ret >= 0 && sent < bq->count)
+		err = xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
+	requeue = !err || err == -EAGAIN;
+	if (err == -EAGAIN && bq->timer_map)
+		bpf_timer_kick(bq->timer_map, bq->timer_value, XDP_PACKET_RETRY_NS);
 	for (i = bq->count - 1; i >= sent; i--) {
 		if (requeue) {
 			xdpq_map_requeue(bq->q[i]);
@@ -263,8 +268,9 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
  *
  * A device that reports XDP TX completions has a limit on the bytes of XDP
  * frames in flight in its TX rings (include/net/xdp_tx_limit.h). The
- * budget is what is left of it; at 0, xdp_packet_send() to the device
- * fails with -EBUSY. Frames staged in the per-CPU bulk queues count only
+ * budget is what is left of it; once it is used up (the last send may
+ * take the device past its limit), xdp_packet_send() to the device fails
+ * with -EBUSY. Frames staged in the per-CPU bulk queues count only
  * once flushed, so a budget can be overshot by one bulk.
  *
  * Return: the budget in bytes, 0 if the device is at or over its limit,

@@ -49,7 +49,7 @@ static void xdp_tx_wake(struct list_head *waiters)
 	struct xdp_tx_waiter *w, *tmp;
 
 	list_for_each_entry_safe(w, tmp, waiters, node) {
-		bpf_timer_kick(w->map, w->value);
+		bpf_timer_kick(w->map, w->value, 0);
 		bpf_map_put(w->map);
 		kfree(w);
 	}
@@ -154,26 +154,31 @@ int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
 
 /**
  * xdp_tx_limit_wait() - Wake a scheduler at the device's next completion
- * @dev: A device whose ring just refused frames, with frames in flight.
+ * @dev: A device whose ring just refused frames.
  * @timer_map: The ARRAY map holding the sender's bpf_timer.
  * @timer_value: The element of @timer_map holding that timer.
  *
- * Return: 0, or -EOPNOTSUPP if the device has no limit (no completions
- * would come).
+ * Return: 0; -EAGAIN if no XDP frame is in flight, so that no completion
+ * would come (the ring is full of other traffic, or was drained since):
+ * the caller retries later; -EOPNOTSUPP if the device has no limit.
  */
 int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
 		      void *timer_value)
 {
 	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
 	unsigned long flags;
+	int err = 0;
 
 	if (!txl)
 		return -EOPNOTSUPP;
 	spin_lock_irqsave(&txl->lock, flags);
 	txl->blocked++;
-	xdp_tx_waiter_add(txl, timer_map, timer_value);
+	if (txl->dql.num_queued == txl->dql.num_completed)
+		err = -EAGAIN;
+	else
+		xdp_tx_waiter_add(txl, timer_map, timer_value);
 	spin_unlock_irqrestore(&txl->lock, flags);
-	return 0;
+	return err;
 }
 
 /**

@@ -12,7 +12,9 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <sys/socket.h>
 #include <test_progs.h>
 #include <network_helpers.h>
 #include "xdpq_txlimit.skel.h"
@@ -372,6 +374,89 @@ out:
 	leave_ns(nstoken);
 }
 
+struct stack_sender {
+	int ifindex, frames, err;
+};
+
+/* Send frames from ...:02 out of a device through a packet socket: skbs,
+ * which share the veth peer's ring with XDP frames.
+ */
+static void *send_stack_frames(void *arg)
+{
+	struct stack_sender *s = arg;
+	struct sockaddr_ll addr = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = s->ifindex,
+		.sll_halen = ETH_ALEN,
+	};
+	typeof(frame) skb_frame = frame;
+	int fd, i;
+
+	skb_frame.eth.h_source[5] = 0x02;
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) {
+		s->err = -errno;
+		return NULL;
+	}
+	for (i = 0; i < s->frames; i++)
+		if (sendto(fd, &skb_frame, sizeof(skb_frame), 0, (void *)&addr,
+			   sizeof(addr)) < 0)
+			s->err = -errno;
+	close(fd);
+	return NULL;
+}
+
+#define SHARED_XDP 20000
+#define SHARED_STACK 5000
+
+/* XDP frames and skbs share veth_dst's ring. The XDP TX limit bounds the
+ * XDP bytes in flight, so the stack keeps room; a full ring gives XDP
+ * frames back to their queue instead of dropping them. Both get through.
+ */
+static void test_shared_ring_with_stack(void)
+{
+	struct stack_sender sender = {};
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 seen = ~0ULL;
+	pthread_t thread;
+	int src, dst, i;
+
+	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
+		goto out;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set veth_src up");
+	SYS(out, "ip link set veth_dst up");
+	src = if_nametoindex("veth_src");
+	dst = if_nametoindex("veth_dst");
+	skel = sched_start(src, 0);
+	if (!skel)
+		goto out;
+	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
+	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
+		goto out;
+
+	sender = (struct stack_sender){ .ifindex = src, .frames = SHARED_STACK };
+	if (!ASSERT_OK(pthread_create(&thread, NULL, send_stack_frames, &sender), "sender"))
+		goto out;
+	ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, SHARED_XDP, true), "offer");
+	pthread_join(thread, NULL);
+	ASSERT_OK(sender.err, "stack send");
+	ASSERT_TRUE(wait_for(&skel->bss->sent, SHARED_XDP, 20000), "all XDP frames sent");
+	for (i = 0; i < 100 && skel->bss->rx_n + skel->bss->rx_stack_n != seen; i++) {
+		seen = skel->bss->rx_n + skel->bss->rx_stack_n;
+		usleep(20000);
+	}
+	ASSERT_EQ(skel->bss->rx_n, SHARED_XDP, "XDP frames received");
+	ASSERT_GE(skel->bss->rx_stack_n, SHARED_STACK / 2, "stack frames received");
+	printf("%s: %u of %d XDP frames and %llu of %d stack frames arrived\n", __func__,
+	       skel->bss->rx_n, SHARED_XDP, (unsigned long long)skel->bss->rx_stack_n,
+	       SHARED_STACK);
+out:
+	xdpq_txlimit__destroy(skel);
+	leave_ns(nstoken);
+}
+
 #define BURST 30000
 
 /* eth0 and eth1 share a QEMU hub. The same burst goes through a devmap,
@@ -443,6 +528,8 @@ void test_xdpq_txlimit(void)
 		test_veth_limit_adapts();
 	if (test__start_subtest("priority_through_saturated_target"))
 		test_priority_through_saturated_target();
+	if (test__start_subtest("shared_ring_with_stack"))
+		test_shared_ring_with_stack();
 	if (test__start_subtest("virtio_burst"))
 		test_virtio_burst();
 }

@@ -108,10 +108,12 @@ int xdp_sched_enqueue(struct xdp_md *ctx)
 }
 
 /* Receiving end: count the test's frames, record their classes in
- * arrival order.
+ * arrival order; count the stack's test frames (sent through a packet
+ * socket, from source address ...:02) apart.
  */
 __u32 rx_n;
 __u8 rx_class[MAX_FRAMES];
+__u64 rx_stack_n;
 
 SEC("xdp")
 int xdp_record_rx(struct xdp_md *ctx)
@@ -120,8 +122,15 @@ int xdp_record_rx(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	__u32 *p = data + XDPQ_SEQ_OFF, n;
 
-	if ((void *)(p + 2) > data_end || !xdpq_is_test_frame(data))
+	if ((void *)(p + 2) > data_end)
 		return XDP_DROP;
+	if (!xdpq_is_test_frame(data)) {
+		struct ethhdr *eth = data;
+
+		if (eth->h_source[0] == 0x02 && eth->h_source[5] == 0x02)
+			__sync_fetch_and_add(&rx_stack_n, 1);
+		return XDP_DROP;
+	}
 	n = __sync_fetch_and_add(&rx_n, 1);
 	if (n < MAX_FRAMES)
 		rx_class[n] = p[1];
