@@ -12,8 +12,23 @@ mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
-for d in /tmp /run /var/tmp /var/log /root /dev/shm /mnt; do
-	mount -t tmpfs tmpfs "$d"
+mount -t tmpfs tmpfs /run
+# The writable places are tmpfs; a repo that lives under one of them (a CI
+# clone in /tmp) is bound back in from the host's tree.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+for d in /tmp /var/tmp /var/log /root /dev/shm /mnt; do
+	case "$repo/" in
+	"$d"/*)
+		mkdir -p "/run/host$d"
+		mount --bind "$d" "/run/host$d"
+		mount -t tmpfs tmpfs "$d"
+		mkdir -p "$repo"
+		mount --bind "/run/host$repo" "$repo"
+		;;
+	*)
+		mount -t tmpfs tmpfs "$d"
+		;;
+	esac
 done
 mount -t bpf bpf /sys/fs/bpf
 mount -t debugfs debugfs /sys/kernel/debug

@@ -45,7 +45,7 @@
 
 struct xdp_packet_bulk {
 	struct net_device *dev;
-	struct bpf_map *timer_map;	/* the sender's timer, see below */
+	struct bpf_map *timer_map;	/* the sender's timer, to wake */
 	void *timer_value;
 	unsigned int count;
 	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];

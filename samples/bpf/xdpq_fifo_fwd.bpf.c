@@ -19,6 +19,8 @@
 #define QUEUE_FRAMES	4096	/* frames the map holds at once */
 #define BUDGET		64	/* frames sent per timer run */
 
+#define EBUSY 16
+
 /* The dequeue kfuncs, from net/core/xdp_dequeue.c */
 struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
 int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
@@ -65,9 +67,13 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 			break;
 		/* The frame is ours until this call, which consumes it
 		 * whatever the outcome; failures show up as send_failed
-		 * in the map statistics.
+		 * in the map statistics. -EBUSY: the device is at its XDP
+		 * TX limit, the frame is back at the head of the queue, and
+		 * the completion that frees room starts this timer again:
+		 * stop without re-arming.
 		 */
-		xdp_packet_send(frame, egress_ifindex, 0);
+		if (xdp_packet_send(frame, egress_ifindex, 0) == -EBUSY)
+			return 0;
 	}
 	/* Hand this run's frames to the driver now; the kernel would also
 	 * flush when the callback returns.

@@ -4,18 +4,15 @@
  * their counters and tracepoint errnos, and timer-driven forwarding to veth,
  * tun and virtio-net.
  */
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <linux/if_ether.h>
-#include <linux/if_tun.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <test_progs.h>
 #include <network_helpers.h>
 #include "xdpq_fifo.skel.h"
+#include "xdpq_tap.h"
 #include "xdpq_fifo_fail.skel.h"
 
 #define NS "xdpq_fifo"
@@ -406,62 +403,21 @@ out:
 	SYS_NOFAIL("ip netns del " NS);
 }
 
-struct tap_reader {
-	int fd;
-	bool stop;
-	__u64 frames;
-};
-
-static void *tap_read_loop(void *arg)
-{
-	struct tap_reader *r = arg;
-	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	const unsigned char test_src[] = { 0x02, 0, 0, 0, 0, 0x01 };
-	struct ethhdr *eth;
-	char buf[2048];
-
-	eth = (void *)buf;
-	while (!READ_ONCE(r->stop)) {
-		if (poll(&pfd, 1, 10) <= 0)
-			continue;
-		/* Count the test's frames, not what the stack sends itself. */
-		while (read(r->fd, buf, sizeof(buf)) >= (ssize_t)sizeof(*eth))
-			r->frames += !memcmp(eth->h_source, test_src, ETH_ALEN);
-	}
-	return NULL;
-}
-
-static int open_tap(const char *name)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-	int fd;
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 static void test_timer_fwd_tun(void)
 {
-	struct tap_reader reader = { .fd = -1 };
+	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
 	struct xdpq_fifo *skel = NULL;
 	struct nstoken *nstoken = NULL;
-	pthread_t thread;
-	bool reading = false;
 	int tap;
 
+	if (!ASSERT_OK_PTR(reader, "reader"))
+		return;
+	reader->fd = -1;
 	SYS(out, "ip netns add " NS);
 	nstoken = open_netns(NS);
 	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
 		goto out;
-	reader.fd = open_tap("xdpq_tap");
-	if (!ASSERT_GE(reader.fd, 0, "open tap"))
+	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
 		goto out;
 	/* Room for the whole burst: this test is about the queue and the
 	 * timer, not about a slow reader.
@@ -472,20 +428,12 @@ static void test_timer_fwd_tun(void)
 	skel = fwd_start(tap);
 	if (!skel)
 		goto out;
-	if (!ASSERT_OK(pthread_create(&thread, NULL, tap_read_loop, &reader), "reader"))
-		goto out;
-	reading = true;
-
 	if (fwd_frames(skel, tap, FWD_FRAMES))
-		ASSERT_TRUE(wait_u64(&reader.frames, FWD_FRAMES), "reader got all");
-	ASSERT_EQ(reader.frames, FWD_FRAMES, "frames read from the tap");
+		ASSERT_TRUE(wait_u64(&reader->frames, FWD_FRAMES), "reader got all");
+	ASSERT_EQ(reader->frames, FWD_FRAMES, "frames read from the tap");
 out:
-	if (reading) {
-		WRITE_ONCE(reader.stop, true);
-		pthread_join(thread, NULL);
-	}
-	if (reader.fd >= 0)
-		close(reader.fd);
+	xdpq_tap_stop(reader);
+	free(reader);
 	xdpq_fifo__destroy(skel);
 	close_netns(nstoken);
 	SYS_NOFAIL("ip netns del " NS);

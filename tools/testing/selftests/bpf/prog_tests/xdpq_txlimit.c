@@ -6,18 +6,15 @@
  * priority through a saturated target; and a virtio-net burst that a
  * devmap partly drops and the queue delivers whole.
  */
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/if_tun.h>
 #include <sys/socket.h>
 #include <test_progs.h>
 #include <network_helpers.h>
 #include "xdpq_txlimit.skel.h"
+#include "xdpq_tap.h"
 
 #define NS "xdpq_txlimit"
 #define BULK 16			/* devmap's per-device bulk: the overshoot */
@@ -137,68 +134,16 @@ err:
 	return NULL;
 }
 
-/* A tap reader: reads while not paused, one frame per delay_us. */
-struct tap_reader {
-	int fd;
-	bool stop, paused;
-	int delay_us;
-	__u64 frames;
-	__u32 classes[4096];
-};
-
-static void *tap_read_loop(void *arg)
-{
-	struct tap_reader *r = arg;
-	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
-	typeof(frame) buf;
-	ssize_t n;
-
-	while (!READ_ONCE(r->stop)) {
-		if (READ_ONCE(r->paused) || poll(&pfd, 1, 10) <= 0) {
-			usleep(1000);
-			continue;
-		}
-		n = read(r->fd, &buf, sizeof(buf));
-		if (n < (ssize_t)sizeof(buf) ||
-		    memcmp(buf.eth.h_source, frame.eth.h_source, ETH_ALEN))
-			continue;
-		if (r->frames < ARRAY_SIZE(r->classes))
-			r->classes[r->frames] = buf.class;
-		WRITE_ONCE(r->frames, r->frames + 1);
-		if (r->delay_us)
-			usleep(r->delay_us);
-	}
-	return NULL;
-}
-
-static int open_tap(const char *name)
-{
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
-	int fd;
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
-}
-
 #define TUN_QUEUE 1000
 #define TUN_OFFERED 1500
 
 static void test_tun_pause_resume(void)
 {
-	struct tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	struct bpf_xdp_queue_stats st;
 	long long limit, inflight;
-	bool reading = false;
-	pthread_t thread;
 	__u64 runs;
 	int tap;
 
@@ -208,8 +153,7 @@ static void test_tun_pause_resume(void)
 	reader->paused = true;
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
 		goto out;
-	reader->fd = open_tap("xdpq_tap");
-	if (!ASSERT_GE(reader->fd, 0, "open tap"))
+	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap up");
 	tap = if_nametoindex("xdpq_tap");
@@ -217,9 +161,8 @@ static void test_tun_pause_resume(void)
 		goto out;
 
 	skel = sched_start(tap, TUN_QUEUE);
-	if (!skel || !ASSERT_OK(pthread_create(&thread, NULL, tap_read_loop, reader), "thread"))
+	if (!skel)
 		goto out;
-	reading = true;
 
 	/* The reader is paused: the scheduler fills the tap up to its limit
 	 * and stops; the queue fills up to its capacity and refuses the
@@ -264,12 +207,7 @@ static void test_tun_pause_resume(void)
 	ASSERT_GE(txl_stat("xdpq_tap", "wakeups"), 1, "woken by completions");
 	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "nothing in flight");
 out:
-	if (reading) {
-		WRITE_ONCE(reader->stop, true);
-		pthread_join(thread, NULL);
-	}
-	if (reader->fd >= 0)
-		close(reader->fd);
+	xdpq_tap_stop(reader);
 	free(reader);
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
@@ -322,12 +260,10 @@ out:
  */
 static void test_priority_through_saturated_target(void)
 {
-	struct tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	__u64 read_before, ahead = 0;
-	bool reading = false;
-	pthread_t thread;
 	int tap, i;
 
 	if (!ASSERT_OK_PTR(reader, "reader"))
@@ -336,15 +272,13 @@ static void test_priority_through_saturated_target(void)
 	reader->delay_us = 1000;
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
 		goto out;
-	reader->fd = open_tap("xdpq_tap");
-	if (!ASSERT_GE(reader->fd, 0, "open tap"))
+	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap up");
 	tap = if_nametoindex("xdpq_tap");
 	skel = sched_start(tap, 0);
-	if (!skel || !ASSERT_OK(pthread_create(&thread, NULL, tap_read_loop, reader), "thread"))
+	if (!skel)
 		goto out;
-	reading = true;
 
 	skel->bss->enqueue_class = 7;
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, 2000, true), "backlog"))
@@ -356,19 +290,14 @@ static void test_priority_through_saturated_target(void)
 		goto out;
 	if (!ASSERT_TRUE(wait_for(&reader->frames, read_before + 200, 10000), "reading on"))
 		goto out;
-	for (i = read_before; i < reader->frames && reader->classes[i] != 0; i++)
+	for (i = read_before; i < reader->frames && reader->tags[i] != 0; i++)
 		ahead++;
 	ASSERT_LT(i, reader->frames, "urgent frame arrived");
 	ASSERT_LE(ahead, 2 * BULK, "frames ahead of the urgent one");
 	printf("%s: %llu frames of the backlog left ahead of the urgent frame (tap ring: 500)\n",
 	       __func__, (unsigned long long)ahead);
 out:
-	if (reading) {
-		WRITE_ONCE(reader->stop, true);
-		pthread_join(thread, NULL);
-	}
-	if (reader->fd >= 0)
-		close(reader->fd);
+	xdpq_tap_stop(reader);
 	free(reader);
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
