@@ -49,6 +49,8 @@ struct xdp_packet_bulk {
 	void *timer_value;
 	unsigned int count;
 	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];
+	/* The frames' maps: a frame the device took may be gone at once. */
+	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE];
 };
 
 static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
@@ -74,7 +76,7 @@ void xdp_packet_flush_bulk(void)
 					    XDP_XMIT_FLUSH);
 	sent = max(ret, 0);
 	for (i = 0; i < sent; i++)
-		xdpq_count(xdpq_frame_map(bq->q[i]), sent);
+		xdpq_count(bq->maps[i], sent);
 
 	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
 	if (ret >= 0 && sent < bq->count)
@@ -86,7 +88,7 @@ void xdp_packet_flush_bulk(void)
 		if (requeue) {
 			xdpq_map_requeue(bq->q[i]);
 		} else {
-			xdpq_count(xdpq_frame_map(bq->q[i]), send_failed);
+			xdpq_count(bq->maps[i], send_failed);
 			xdp_return_frame(bq->q[i]);
 		}
 	}
@@ -150,6 +152,7 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	bq->dev = dev;
 	bq->timer_map = timer_map;
 	bq->timer_value = timer_value;
+	bq->maps[bq->count] = q;
 	bq->q[bq->count++] = frame;
 	xdp_set_send_pending();
 	if (!xdp_caller_flushes())
