@@ -140,7 +140,6 @@ struct {
 } timers SEC(".maps");
 
 __u32 fwd_armed;
-__u64 fwd_sent;
 __u64 fwd_send_errors;
 __u64 fwd_runs;
 
@@ -163,8 +162,6 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 			return 0;
 		if (err)
 			fwd_send_errors++;
-		else
-			fwd_sent++;
 	}
 	xdp_packet_flush();
 	/* Poll once more after any work: a frame queued on another CPU may
