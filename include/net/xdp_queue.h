@@ -156,6 +156,7 @@ long xdpq_map_update_elem(struct bpf_map *map, void *key, void *value,
 			  u64 flags);
 long xdpq_map_delete_elem(struct bpf_map *map, void *key);
 void *xdpq_map_redirect_target(struct bpf_map *map, u32 key);
+long xdpq_map_redirect(struct bpf_map *map, u64 key, u64 flags);
 u64 xdpq_map_mem_usage(const struct bpf_map *map);
 extern u32 xdpq_map_btf_ids[];
 

@@ -445,6 +445,15 @@ void *xdpq_map_redirect_target(struct bpf_map *map, u32 key)
 	return map;
 }
 
+/* map_redirect of the queue maps whose redirect flags are only the
+ * fallback action: the key (sub-queue or rank) is checked at enqueue.
+ */
+long xdpq_map_redirect(struct bpf_map *map, u64 key, u64 flags)
+{
+	return __bpf_xdp_redirect_map(map, key, flags, 0,
+				      xdpq_map_redirect_target);
+}
+
 u64 xdpq_map_mem_usage(const struct bpf_map *map)
 {
 	const struct xdpq_map *q = container_of(map, struct xdpq_map, map);

@@ -108,12 +108,6 @@ static struct bpf_map *xdpq_fifo_map_alloc(union bpf_attr *attr)
 	return xdpq_map_alloc(attr, &xdpq_fifo_ops, attr->map_extra ?: 1);
 }
 
-static long xdpq_fifo_map_redirect(struct bpf_map *map, u64 subq, u64 flags)
-{
-	return __bpf_xdp_redirect_map(map, subq, flags, 0,
-				      xdpq_map_redirect_target);
-}
-
 const struct bpf_map_ops xdp_fifo_map_ops = {
 	.map_meta_equal = bpf_map_meta_equal,
 	.map_alloc_check = xdpq_fifo_map_alloc_check,
@@ -126,5 +120,5 @@ const struct bpf_map_ops xdp_fifo_map_ops = {
 	.map_check_btf = map_check_no_btf,
 	.map_mem_usage = xdpq_map_mem_usage,
 	.map_btf_id = &xdpq_map_btf_ids[0],
-	.map_redirect = xdpq_fifo_map_redirect,
+	.map_redirect = xdpq_map_redirect,
 };

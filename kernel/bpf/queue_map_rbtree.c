@@ -102,12 +102,6 @@ static struct bpf_map *xdpq_rbtree_map_alloc(union bpf_attr *attr)
 	return xdpq_map_alloc(attr, &xdpq_rbtree_ops, 1);
 }
 
-static long xdpq_rbtree_map_redirect(struct bpf_map *map, u64 rank, u64 flags)
-{
-	return __bpf_xdp_redirect_map(map, rank, flags, 0,
-				      xdpq_map_redirect_target);
-}
-
 const struct bpf_map_ops xdp_rbtree_map_ops = {
 	.map_meta_equal = bpf_map_meta_equal,
 	.map_alloc_check = xdpq_rbtree_map_alloc_check,
@@ -120,5 +114,5 @@ const struct bpf_map_ops xdp_rbtree_map_ops = {
 	.map_check_btf = map_check_no_btf,
 	.map_mem_usage = xdpq_map_mem_usage,
 	.map_btf_id = &xdpq_map_btf_ids[0],
-	.map_redirect = xdpq_rbtree_map_redirect,
+	.map_redirect = xdpq_map_redirect,
 };
