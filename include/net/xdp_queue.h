@@ -25,8 +25,9 @@ struct xdpq_map;
  * after struct xdp_frame, so queueing a frame allocates nothing. It is
  * written at enqueue and is only valid while the frame belongs to a
  * queue map, i.e. from enqueue until the frame is sent or dropped. On
- * 64-bit it takes 48 bytes, so with the 40 byte xdp_frame it needs 88
- * bytes of the usual XDP_PACKET_HEADROOM (256) plus the metadata.
+ * 64-bit it takes 48 bytes: with the 40 byte xdp_frame and the room kept
+ * below the data (see xdpq_frame_fits()), a queued frame needs 120 bytes
+ * of the usual XDP_PACKET_HEADROOM (256) with up to 32 bytes of metadata.
  */
 struct xdpq_node {
 	union {
@@ -39,12 +40,21 @@ struct xdpq_node {
 	u32 flags;		/* BPF_F_RANK_STRICT from bpf_redirect_map() */
 };
 
+/* Bytes below the data that a device may write into when it is handed a
+ * frame, even one its full ring then gives back to the queue: virtio-net
+ * writes its 12 to 20 byte header there.
+ */
+#define XDPQ_TX_HEADER_MAX 32
+
 /* Space a frame's headroom must provide, beyond struct xdp_frame, to be
- * queued: the node, plus any metadata that sits just before the data.
+ * queued: the node, and below the data whichever is larger of the
+ * metadata and what a device may write there, so that neither overlaps
+ * the node.
  */
 static inline bool xdpq_frame_fits(const struct xdp_frame *xdpf)
 {
-	return xdpf->headroom >= xdpf->metasize + sizeof(struct xdpq_node);
+	return xdpf->headroom >= sizeof(struct xdpq_node) +
+				 max_t(u32, xdpf->metasize, XDPQ_TX_HEADER_MAX);
 }
 
 static inline struct xdpq_node *xdpq_frame_node(struct xdp_frame *xdpf)
