@@ -108,12 +108,22 @@ int xdp_sched_enqueue(struct xdp_md *ctx)
 }
 
 /* Receiving end: count the test's frames, record their classes in
- * arrival order; count the stack's test frames (sent through a packet
- * socket, from source address ...:02) apart.
+ * arrival order and which ids arrived, counting an id that arrives twice;
+ * count the stack's test frames (sent through a packet socket, from source
+ * address ...:02) apart. rx_delay_ns makes it a slow receiver: it spins
+ * that long per frame.
  */
 __u32 rx_n;
 __u8 rx_class[MAX_FRAMES];
+__u64 rx_ids[MAX_FRAMES / 64];
+__u64 rx_dup;
 __u64 rx_stack_n;
+__u64 rx_delay_ns;
+
+static long spin_until(__u64 i, __u64 *deadline)
+{
+	return bpf_ktime_get_ns() >= *deadline;
+}
 
 SEC("xdp")
 int xdp_record_rx(struct xdp_md *ctx)
@@ -131,9 +141,20 @@ int xdp_record_rx(struct xdp_md *ctx)
 			__sync_fetch_and_add(&rx_stack_n, 1);
 		return XDP_DROP;
 	}
+	if (rx_delay_ns) {
+		__u64 deadline = bpf_ktime_get_ns() + rx_delay_ns;
+
+		bpf_loop(1 << 20, spin_until, &deadline, 0);
+	}
 	n = __sync_fetch_and_add(&rx_n, 1);
 	if (n < MAX_FRAMES)
 		rx_class[n] = p[1];
+	if (p[0] < MAX_FRAMES) {
+		__u64 bit = 1ULL << (p[0] % 64);
+
+		if (__sync_fetch_and_or(&rx_ids[p[0] / 64], bit) & bit)
+			__sync_fetch_and_add(&rx_dup, 1);
+	}
 	return XDP_DROP;
 }
 
