@@ -213,14 +213,20 @@ out:
 	leave_ns(nstoken);
 }
 
+#define SLOW_VETH_NS 20000
+
 /* BQL's algorithm raises the limit when the consumer ran dry between
- * completions: a fast consumer grows it from 0.
+ * completions, and lowers it when completions keep finding a backlog: a
+ * fast consumer grows it from 0, a slow one with a standing backlog
+ * brings it down to what two completion batches need. veth_dst's NAPI
+ * runs threaded so that the consumer runs next to the scheduler; softirq
+ * NAPI would run on the sending CPU, after the scheduler, and never lag.
  */
 static void test_veth_limit_adapts(void)
 {
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
-	long long grown;
+	long long grown, shrunk;
 	int src, dst, i;
 
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
@@ -236,6 +242,7 @@ static void test_veth_limit_adapts(void)
 	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
 	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
 		goto out;
+	SYS(out, "echo 1 > %s/class/net/veth_dst/threaded", sysfs);
 	if (!ASSERT_EQ(txl_stat("veth_src", "limit"), 0, "initial limit"))
 		goto out;
 
@@ -249,7 +256,19 @@ static void test_veth_limit_adapts(void)
 	grown = txl_stat("veth_src", "limit");
 	ASSERT_GT(grown, 0, "limit grew");
 
-	printf("%s: limit 0 -> %lld bytes with a fast consumer\n", __func__, grown);
+	/* A slow consumer and small frames: the backlog stands. */
+	skel->bss->rx_delay_ns = SLOW_VETH_NS;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 4096, true), "backlog"))
+		goto out;
+	for (i = 0; i < 200 && queue_stats(skel).depth; i++)
+		usleep(20000);
+	ASSERT_EQ(queue_stats(skel).depth, 0, "backlog drained");
+	shrunk = txl_stat("veth_src", "limit");
+	ASSERT_LT(shrunk, grown, "limit shrank");
+	ASSERT_GT(shrunk, 0, "limit stays open");
+
+	printf("%s: limit 0 -> %lld bytes with a fast consumer -> %lld with a slow one\n",
+	       __func__, grown, shrunk);
 out:
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
