@@ -8,11 +8,13 @@ BPFTOOL := $(LIBBPF_OUT)/tools/sbin/bpftool
 TREE ?= $(error TREE: the assembled kernel tree)
 INCLUDES := -I$(OUT) -I$(LIBBPF_OUT)/tools/include -I$(TREE)/tools/include/uapi
 LIBBPF_A := $(LIBBPF_OUT)/tools/build/libbpf/libbpf.a
-SAMPLES := $(patsubst $(SRC)/%.bpf.c,%,$(wildcard $(SRC)/xdpq_*.bpf.c))
+BPF_OBJS := $(patsubst $(SRC)/%.bpf.c,%.bpf.o,$(wildcard $(SRC)/xdpq_*.bpf.c))
+# Programs with a user space part; the others are loaded by selftests.
+SAMPLES := $(patsubst $(SRC)/%_user.c,%,$(wildcard $(SRC)/xdpq_*_user.c))
 
-all: $(addprefix $(OUT)/,$(SAMPLES))
+all: $(addprefix $(OUT)/,$(BPF_OBJS) $(SAMPLES))
 
-$(OUT)/%.bpf.o: $(SRC)/%.bpf.c | $(OUT)
+$(OUT)/%.bpf.o: $(SRC)/%.bpf.c $(wildcard $(SRC)/xdpq_*.h) | $(OUT)
 	clang-19 -g -O2 -Wall --target=bpf $(INCLUDES) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o

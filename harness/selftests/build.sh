@@ -54,6 +54,15 @@ progs+=("$src"/progs/*.h)
 sync_links "$lean/prog_tests" "${tests[@]}"
 sync_links "$lean/progs" "${progs[@]}"
 
+# Upstream's Makefile tracks only progs/*.h for BPF objects: rebuild the
+# programs that include a sample scheduler when samples/bpf changed.
+for o in "$out"/xdpq_sched_*.bpf.o; do
+	[ -e "$o" ] || continue
+	if [ -n "$(find "$repo/samples/bpf" -name 'xdpq_*' -newer "$o")" ]; then
+		rm -f "$o"
+	fi
+done
+
 make -s -C "$lean" -j"$(nproc)" OUTPUT="$out" VMLINUX_BTF="$kobj/vmlinux" \
 	CLANG=clang-19 LLC=llc-19 LLVM_STRIP=llvm-strip-19 \
 	LSKELS= LSKELS_EXTRA= LINKED_SKELS= TRUNNER_EXTRA_FILES= \

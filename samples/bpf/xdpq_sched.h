@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the xdpq example schedulers share: the dequeue kfuncs, parsing a
+ * frame into what schedulers classify by, and the timer that runs them.
+ *
+ * A scheduler is one BPF object with three XDP programs:
+ *
+ *   xdpq_init     run once by user space with BPF_PROG_TEST_RUN before it
+ *                 attaches anything: sets up the scheduler's timer. The
+ *                 timer callback must be set by an XDP program to run in
+ *                 a bpf_net_context, where it may send frames.
+ *   xdpq_enqueue  attached to the ingress device: classifies the frame,
+ *                 queues it with bpf_redirect_map() and wakes the timer.
+ *   the timer     calls the scheduler's sched_dequeue(), which takes
+ *                 frames out, sends or drops them, and says when it wants
+ *                 to run again.
+ *
+ * sched_dequeue() returns the nanoseconds after which to run again (0:
+ * at once), XDPQ_IDLE when it found nothing to do, or XDPQ_BLOCKED when
+ * a target refused a frame with -EBUSY: that target is at its XDP TX
+ * limit, the frame is back at the head of its queue, and the target's
+ * next TX completion starts the timer again (see
+ * Documentation/networking/xdp_tx_limit.rst). Either way the timer is
+ * not re-armed, so a stalled target costs no CPU.
+ *
+ * See Documentation/bpf/map_xdp_queue.rst for the maps and the kfuncs.
+ */
+#ifndef __XDPQ_SCHED_H
+#define __XDPQ_SCHED_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+/* The dequeue kfuncs, from net/core/xdp_dequeue.c */
+struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
+int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
+int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+void xdp_packet_drop(struct xdp_frame *frame) __ksym;
+int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
+			  __u32 buf__sz) __ksym;
+
+/* uapi constants in anonymous enums or macros, which vmlinux.h lacks */
+#define XDPQ_DEQUEUE_RANK_LE	(1ULL << 32)	/* BPF_XDP_DEQUEUE_RANK_LE */
+#define XDPQ_EBUSY		16		/* EBUSY */
+#define XDPQ_CLOCK_MONOTONIC	1
+#define XDPQ_ETH_P_IP		0x0800
+#define XDPQ_ETH_P_IPV6		0x86DD
+#define XDPQ_ETH_P_8021Q	0x8100
+#define XDPQ_NSEC_PER_SEC	1000000000ULL
+
+#define XDPQ_BUDGET	64	/* frames per timer run */
+#define XDPQ_IDLE	(-1)
+#define XDPQ_BLOCKED	(-2)
+
+/* The target device of the frames. User space sets it before loading; it
+ * names a device in the network namespace of the process that creates
+ * the queue map.
+ */
+volatile const __u32 target_ifindex;
+
+/* What the schedulers classify by. */
+struct xdpq_pkt {
+	__u32 len;
+	__u32 flow;		/* hash of addresses, protocol and ports */
+	__u8 dscp;
+	__u8 pcp;		/* VLAN priority, 0 without a tag */
+	__u8 dst[6];		/* destination MAC */
+};
+
+static __always_inline __u32 xdpq_mix(__u32 h, __u32 v)
+{
+	h ^= v;
+	h *= 0x9e3779b1;
+	return h ^ (h >> 15);
+}
+
+/* Parse Ethernet, one VLAN tag, IPv4 or IPv6, and the UDP or TCP ports.
+ * What cannot be parsed hashes to flow 0 with DSCP 0.
+ */
+static __always_inline void xdpq_parse(struct xdp_md *ctx, struct xdpq_pkt *pkt)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	void *data = (void *)(long)ctx->data;
+	struct ethhdr *eth = data;
+	__u16 proto, *ports = NULL;
+	__u32 h = 0;
+	__u8 l4 = 0;
+
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->len = data_end - data;
+	if ((void *)(eth + 1) > data_end)
+		return;
+	__builtin_memcpy(pkt->dst, eth->h_dest, sizeof(pkt->dst));
+	proto = eth->h_proto;
+	data = eth + 1;
+	if (proto == bpf_htons(XDPQ_ETH_P_8021Q)) {
+		__be16 *vlan = data;	/* TCI, encapsulated protocol */
+
+		if ((void *)(vlan + 2) > data_end)
+			return;
+		pkt->pcp = bpf_ntohs(vlan[0]) >> 13;
+		proto = vlan[1];
+		data = vlan + 2;
+	}
+	if (proto == bpf_htons(XDPQ_ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > data_end)
+			return;
+		pkt->dscp = ip->tos >> 2;
+		h = xdpq_mix(xdpq_mix(h, ip->saddr), ip->daddr);
+		l4 = ip->protocol;
+		ports = (void *)ip + ip->ihl * 4;
+	} else if (proto == bpf_htons(XDPQ_ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+		__u8 *vtc = data;	/* version, traffic class, flow label */
+		int i;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return;
+		pkt->dscp = (((vtc[0] & 0x0f) << 4) | (vtc[1] >> 4)) >> 2;
+		for (i = 0; i < 4; i++)
+			h = xdpq_mix(xdpq_mix(h, ip6->saddr.in6_u.u6_addr32[i]),
+				     ip6->daddr.in6_u.u6_addr32[i]);
+		l4 = ip6->nexthdr;
+		ports = (void *)(ip6 + 1);
+	}
+	if ((l4 == IPPROTO_UDP || l4 == IPPROTO_TCP) && ports &&
+	    (void *)(ports + 2) <= data_end)
+		h = xdpq_mix(h, ((__u32)ports[0] << 16) | ports[1]);
+	pkt->flow = xdpq_mix(h, l4);
+}
+
+/* VMs, for the schedulers that share or limit by VM: user space maps
+ * each VM's MAC address to its index; other frames belong to VM 0.
+ */
+#define XDPQ_MAX_VMS	16
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XDPQ_MAX_VMS);
+	__type(key, __u8[6]);
+	__type(value, __u32);
+} vm_by_mac SEC(".maps");
+
+static __always_inline __u32 xdpq_vm(const struct xdpq_pkt *pkt)
+{
+	__u32 *vm = bpf_map_lookup_elem(&vm_by_mac, pkt->dst);
+
+	return vm ? *vm & (XDPQ_MAX_VMS - 1) : 0;
+}
+
+/* The scheduler timer. */
+struct xdpq_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpq_timer);
+} xdpq_timers SEC(".maps");
+
+__u32 xdpq_armed;	/* the timer is set, running, or waiting on a target */
+__u64 xdpq_wake_ns;	/* when it is set to fire */
+__u64 xdpq_runs;
+
+static __s64 sched_dequeue(void);
+
+static int xdpq_timer_cb(void *map, __u32 *key, struct xdpq_timer *t)
+{
+	__s64 next = sched_dequeue();
+
+	xdpq_runs++;
+	if (next >= 0) {
+		xdpq_wake_ns = bpf_ktime_get_ns() + next;
+		bpf_timer_start(&t->timer, next, 0);
+	} else if (next == XDPQ_IDLE) {
+		xdpq_armed = 0;
+	}
+	return 0;
+}
+
+/* Make the timer fire by at_ns (CLOCK_MONOTONIC): start it if it is idle,
+ * bring it forward if it is set to fire later. Called by xdpq_enqueue on
+ * any CPU: two CPUs may race to start it, which only starts it twice.
+ */
+static __always_inline void xdpq_wake(__u64 at_ns, __u64 now)
+{
+	struct xdpq_timer *t;
+	__u32 key = 0;
+
+	if (xdpq_armed && at_ns >= xdpq_wake_ns)
+		return;
+	t = bpf_map_lookup_elem(&xdpq_timers, &key);
+	if (!t)
+		return;
+	xdpq_armed = 1;
+	xdpq_wake_ns = at_ns;
+	bpf_timer_start(&t->timer, at_ns > now ? at_ns - now : 0, 0);
+}
+
+/* What a run that sent frames and then found its queues empty returns:
+ * run once more, because a frame that another CPU redirected while the
+ * timer was armed (and so did not wake it) reaches the queue only when
+ * that CPU flushes its enqueue bulk. Only a run that finds nothing goes
+ * idle.
+ */
+static __always_inline __s64 xdpq_done(int handled)
+{
+	return handled ? 0 : XDPQ_IDLE;
+}
+
+SEC("xdp")
+int xdpq_init(struct xdp_md *ctx)
+{
+	struct xdpq_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&xdpq_timers, &key);
+	if (!t)
+		return XDP_ABORTED;
+	if (bpf_timer_init(&t->timer, &xdpq_timers, XDPQ_CLOCK_MONOTONIC) ||
+	    bpf_timer_set_callback(&t->timer, xdpq_timer_cb))
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
+
+#endif

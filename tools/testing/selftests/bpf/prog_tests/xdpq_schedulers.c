@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The example schedulers of samples/bpf, each held to its defining
+ * property: strict priority orders by class, WFQ shares by weight, DRR
+ * shares bytes equally between flows of different frame sizes, FQ-CoDel
+ * drops under a standing queue and not without one, and EDT paces a VM
+ * at its rate. The target is a tap whose reader can pause, so that a
+ * backlog forms in the scheduler's queue, not in the tap.
+ */
+#include <time.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <test_progs.h>
+#include <network_helpers.h>
+#include "xdpq_sched_prio.skel.h"
+#include "xdpq_sched_wfq.skel.h"
+#include "xdpq_sched_drr.skel.h"
+#include "xdpq_sched_fq_codel.skel.h"
+#include "xdpq_sched_edt.skel.h"
+#include "xdpq_tap.h"
+#include "../../../../../samples/bpf/xdpq_sched_vm.h"
+
+#define NS "xdpq_sched"
+#define TAP "xdpq_tap"
+
+static const __u8 vm_mac[][ETH_ALEN] = {
+	{ 0x02, 0, 0, 0, 0x10, 0x00 },
+	{ 0x02, 0, 0, 0, 0x10, 0x01 },
+	{ 0x02, 0, 0, 0, 0x10, 0x02 },
+};
+
+struct test_frame {
+	__u8 dscp;
+	__u16 dport;
+	__u8 vm;		/* destination MAC vm_mac[vm] */
+	__u32 tag;		/* what the tap reader records */
+	unsigned int len;
+};
+
+/* Offer repeat copies of a frame to prog: Ethernet, IPv6, UDP, a sequence
+ * number, then the tag at XDPQ_TAP_TAG_OFF.
+ */
+static int offer(struct bpf_program *prog, int ifindex, const struct test_frame *f,
+		 int repeat)
+{
+	static __u8 data[1500];
+	struct xdp_md ctx = { .data_end = f->len, .ingress_ifindex = ifindex };
+	struct ethhdr *eth = (void *)data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip6 + 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = data,
+		    .data_size_in = f->len,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat,
+		    .batch_size = 64,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+	memset(data, 0, sizeof(data));
+	memcpy(eth->h_dest, vm_mac[f->vm], ETH_ALEN);
+	memcpy(eth->h_source, (__u8[]){ 0x02, 0, 0, 0, 0, 0x01 }, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IPV6);
+	ip6->version = 6;
+	ip6->priority = f->dscp >> 2;
+	ip6->flow_lbl[0] = (f->dscp & 3) << 6;
+	ip6->payload_len = htons(f->len - sizeof(*eth) - sizeof(*ip6));
+	ip6->nexthdr = IPPROTO_UDP;
+	ip6->hop_limit = 64;
+	udp->source = htons(4000);
+	udp->dest = htons(f->dport);
+	memcpy(data + XDPQ_TAP_TAG_OFF, &f->tag, sizeof(f->tag));
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+}
+
+static int init_timer(struct bpf_program *init)
+{
+	__u8 data[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = sizeof(data));
+
+	return bpf_prog_test_run_opts(bpf_program__fd(init), &opts) ?: opts.retval != XDP_PASS;
+}
+
+static struct bpf_xdp_queue_stats queue_stats(struct bpf_map *map)
+{
+	struct bpf_xdp_queue_stats st = {};
+	__u32 key = BPF_XDP_QUEUE_TOTAL;
+
+	bpf_map_lookup_elem(bpf_map__fd(map), &key, &st);
+	return st;
+}
+
+static bool wait_frames(struct xdpq_tap_reader *r, __u64 want, int ms)
+{
+	while (ms-- > 0 && READ_ONCE(r->frames) < want)
+		usleep(1000);
+	return READ_ONCE(r->frames) >= want;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A netns with a tap, read by r, which starts paused if paused. */
+static int tap_up(struct nstoken **nstoken, struct xdpq_tap_reader *r, bool paused)
+{
+	r->fd = -1;
+	r->paused = paused;
+	if (!ASSERT_OK(system("ip netns add " NS), "netns"))
+		return -1;
+	*nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(*nstoken, "open_netns") ||
+	    !ASSERT_OK(xdpq_tap_start(r, TAP), "tap") ||
+	    !ASSERT_OK(system("ip link set dev " TAP " up"), "tap up"))
+		return -1;
+	return if_nametoindex(TAP);
+}
+
+static void tap_down(struct nstoken *nstoken, struct xdpq_tap_reader *r)
+{
+	xdpq_tap_stop(r);
+	if (nstoken)
+		close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+static void vm_add(struct bpf_map *vm_by_mac, __u32 vm)
+{
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(vm_by_mac), vm_mac[vm], &vm, 0), "vm_by_mac");
+}
+
+static int vm_set(struct bpf_map *vms, __u32 vm, const void *value)
+{
+	return bpf_map_update_elem(bpf_map__fd(vms), &vm, value, 0);
+}
+
+/* Let the backlog form while the reader is paused; return how many frames
+ * the scheduler sent before it stopped at the tap's limit.
+ */
+static __u64 backlog_formed(struct bpf_map *queue, __u64 *runs)
+{
+	__u64 sent, runs_blocked;
+
+	usleep(200000);
+	sent = queue_stats(queue).sent;
+	runs_blocked = READ_ONCE(*runs);
+	usleep(200000);
+	ASSERT_EQ(READ_ONCE(*runs), runs_blocked, "no timer runs while the tap is full");
+	ASSERT_EQ(queue_stats(queue).sent, sent, "nothing sent while the tap is full");
+	return sent;
+}
+
+static void check_drained(struct bpf_map *queue, __u64 offered, __u64 dropped)
+{
+	struct bpf_xdp_queue_stats st = queue_stats(queue);
+
+	ASSERT_EQ(st.enqueued, offered, "enqueued");
+	ASSERT_EQ(st.sent + st.dropped, offered, "sent + dropped");
+	ASSERT_EQ(st.dropped, dropped, "dropped by the scheduler");
+	ASSERT_EQ(st.depth, 0, "queue drained");
+}
+
+#define PRIO_EACH 200
+
+/* Frames of four classes queue up behind a paused tap; once it reads
+ * again, they leave class by class, highest first.
+ */
+static void test_prio(void)
+{
+	static const __u8 dscp[] = { 8, 0, 40, 56 };	/* CS1, CS0, CS5, CS7 */
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct xdpq_sched_prio *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	int tap, i, total = 4 * PRIO_EACH;
+	__u64 before;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, true);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_prio__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->rodata->target_ifindex = tap;
+	if (!ASSERT_OK(xdpq_sched_prio__load(skel), "load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+
+	for (i = 0; i < ARRAY_SIZE(dscp); i++) {
+		struct test_frame f = { .dscp = dscp[i], .tag = dscp[i] >> 3, .len = 128 };
+
+		if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &f, PRIO_EACH), "offer"))
+			goto out;
+	}
+	before = backlog_formed(skel->maps.prio_queue, &skel->bss->xdpq_runs);
+	ASSERT_LT(before, PRIO_EACH, "backlog");
+
+	WRITE_ONCE(r->paused, false);
+	if (!ASSERT_TRUE(wait_frames(r, total, 20000), "all read"))
+		goto out;
+	for (i = before + 1; i < total; i++)
+		if (!ASSERT_LE(r->tags[i], r->tags[i - 1], "class order"))
+			break;
+	check_drained(skel->maps.prio_queue, total, 0);
+out:
+	xdpq_sched_prio__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
+#define WFQ_EACH 600
+#define WFQ_WINDOW 400
+
+/* Two VMs with weights 1 and 3, both backlogged: the heavier one gets
+ * three quarters of the frames, although the lighter one queued first.
+ */
+static void test_wfq(void)
+{
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct wfq_vm light = { .weight = 1 }, heavy = { .weight = 3 };
+	struct xdpq_sched_wfq *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	int tap, i, n[3] = {};
+	__u64 before;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, true);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_wfq__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->rodata->target_ifindex = tap;
+	if (!ASSERT_OK(xdpq_sched_wfq__load(skel), "load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+	vm_add(skel->maps.vm_by_mac, 1);
+	vm_add(skel->maps.vm_by_mac, 2);
+	if (!ASSERT_OK(vm_set(skel->maps.vms, 1, &light), "weight 1") ||
+	    !ASSERT_OK(vm_set(skel->maps.vms, 2, &heavy), "weight 3"))
+		goto out;
+
+	for (i = 1; i <= 2; i++) {
+		struct test_frame f = { .vm = i, .tag = i, .len = 128 };
+
+		if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &f, WFQ_EACH), "offer"))
+			goto out;
+	}
+	before = backlog_formed(skel->maps.wfq_queue, &skel->bss->xdpq_runs);
+	ASSERT_LT(before, WFQ_EACH, "backlog");
+
+	WRITE_ONCE(r->paused, false);
+	if (!ASSERT_TRUE(wait_frames(r, 2 * WFQ_EACH, 20000), "all read"))
+		goto out;
+	for (i = before; i < before + WFQ_WINDOW; i++)
+		n[r->tags[i] % 3]++;
+	ASSERT_EQ(n[0], 0, "other frames");
+	ASSERT_GE(n[2] * 10, n[1] * 27, "share of weight 3 >= 2.7x weight 1");
+	ASSERT_LE(n[2] * 10, n[1] * 33, "share of weight 3 <= 3.3x weight 1");
+	printf("%s: of %d frames while both were backlogged, weight 1 got %d, weight 3 got %d\n",
+	       __func__, WFQ_WINDOW, n[1], n[2]);
+	check_drained(skel->maps.wfq_queue, 2 * WFQ_EACH, 0);
+out:
+	xdpq_sched_wfq__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
+#define DRR_BIG 1000
+#define DRR_SMALL 100
+#define DRR_BIG_N 300
+#define DRR_SMALL_N 1500
+
+/* Two flows, of 1000 and of 100 byte frames, both backlogged: they get
+ * the same bytes, so the small flow ten times the frames.
+ */
+static void test_drr(void)
+{
+	struct test_frame big = { .dport = 1000, .tag = 1, .len = DRR_BIG };
+	struct test_frame small = { .dport = 2000, .tag = 2, .len = DRR_SMALL };
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct xdpq_sched_drr *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 before, bytes[3] = {};
+	int tap, i;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, true);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_drr__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->rodata->target_ifindex = tap;
+	if (!ASSERT_OK(xdpq_sched_drr__load(skel), "load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &big, DRR_BIG_N), "offer big") ||
+	    !ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &small, DRR_SMALL_N), "offer small"))
+		goto out;
+	before = backlog_formed(skel->maps.drr_queue, &skel->bss->xdpq_runs);
+	ASSERT_LT(before, DRR_BIG_N, "backlog");
+
+	WRITE_ONCE(r->paused, false);
+	if (!ASSERT_TRUE(wait_frames(r, DRR_BIG_N + DRR_SMALL_N, 20000), "all read"))
+		goto out;
+	/* Until the big flow has sent 100 frames more, both are backlogged. */
+	for (i = before; bytes[1] < 100 * DRR_BIG; i++)
+		bytes[r->tags[i] % 3] += r->tags[i] == 1 ? DRR_BIG : DRR_SMALL;
+	ASSERT_EQ(bytes[0], 0, "other frames");
+	ASSERT_GE(bytes[2] * 100, bytes[1] * 85, "small flow bytes >= 0.85x");
+	ASSERT_LE(bytes[2] * 100, bytes[1] * 115, "small flow bytes <= 1.15x");
+	printf("%s: while both were backlogged: %llu bytes in %d byte frames, %llu in %d byte frames\n",
+	       __func__, bytes[1], DRR_BIG, bytes[2], DRR_SMALL);
+	check_drained(skel->maps.drr_queue, DRR_BIG_N + DRR_SMALL_N, 0);
+out:
+	xdpq_sched_drr__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
+#define CODEL_ROUNDS 20
+#define CODEL_ROUND 50
+#define CODEL_STANDING 1500
+
+/* A queue that drains between bursts is left alone; a standing queue,
+ * behind a reader slower than the offered load, loses frames to CoDel.
+ */
+static void test_fq_codel(void)
+{
+	struct test_frame f = { .dport = 1000, .tag = 1, .len = 128 };
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct xdpq_sched_fq_codel *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 offered, dropped;
+	int tap, i;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, false);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_fq_codel__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->rodata->target_ifindex = tap;
+	if (!ASSERT_OK(xdpq_sched_fq_codel__load(skel), "load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+
+	for (i = 0; i < CODEL_ROUNDS; i++) {
+		if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &f, CODEL_ROUND), "offer"))
+			goto out;
+		usleep(20000);
+	}
+	offered = CODEL_ROUNDS * CODEL_ROUND;
+	if (!ASSERT_TRUE(wait_frames(r, offered, 10000), "bursts read"))
+		goto out;
+	ASSERT_EQ(skel->bss->drr_dropped, 0, "no drops without a standing queue");
+
+	WRITE_ONCE(r->delay_us, 2000);
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &f, CODEL_STANDING), "standing"))
+		goto out;
+	offered += CODEL_STANDING;
+	for (i = 0; i < 1000 && queue_stats(skel->maps.drr_queue).depth; i++)
+		usleep(10000);
+	dropped = skel->bss->drr_dropped;
+	ASSERT_GT(dropped, 0, "drops under a standing queue");
+	ASSERT_LT(dropped, CODEL_STANDING / 2, "most frames still delivered");
+	WRITE_ONCE(r->delay_us, 0);
+	ASSERT_TRUE(wait_frames(r, offered - dropped, 10000), "the rest read");
+	printf("%s: %d frames in bursts: 0 dropped; %d behind a slow reader: %llu dropped\n",
+	       __func__, CODEL_ROUNDS * CODEL_ROUND, CODEL_STANDING, dropped);
+	check_drained(skel->maps.drr_queue, offered, dropped);
+out:
+	xdpq_sched_fq_codel__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
+#define EDT_FRAME 128
+#define EDT_PPS 500
+#define EDT_BURST 10
+#define EDT_FRAMES 300
+
+/* A VM limited to 500 frames a second with a burst of 10: 300 frames
+ * offered at once take (300 - 10) / 500 s, at the configured rate.
+ */
+static void test_edt(void)
+{
+	struct test_frame f = { .vm = 1, .tag = 1, .len = EDT_FRAME };
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct edt_vm limit = { .rate = EDT_PPS * EDT_FRAME, .burst = EDT_BURST * EDT_FRAME };
+	struct xdpq_sched_edt *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 start, after_burst = 0, end = 0;
+	double rate;
+	int tap;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, false);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_edt__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->rodata->target_ifindex = tap;
+	if (!ASSERT_OK(xdpq_sched_edt__load(skel), "load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+	vm_add(skel->maps.vm_by_mac, 1);
+	if (!ASSERT_OK(vm_set(skel->maps.vms, 1, &limit), "rate"))
+		goto out;
+
+	start = now_ns();
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &f, EDT_FRAMES), "offer"))
+		goto out;
+	while (!end && now_ns() - start < 5000000000ULL) {
+		if (!after_burst && READ_ONCE(r->frames) >= EDT_BURST)
+			after_burst = now_ns();
+		if (READ_ONCE(r->frames) >= EDT_FRAMES)
+			end = now_ns();
+		usleep(500);
+	}
+	if (!ASSERT_NEQ(end, 0, "all read"))
+		goto out;
+	ASSERT_LT(after_burst - start, 100000000ULL, "the burst leaves at once");
+	rate = (EDT_FRAMES - EDT_BURST) * 1e9 / (end - start);
+	ASSERT_GE(rate, EDT_PPS * 0.95, "rate >= 0.95x the limit");
+	ASSERT_LE(rate, EDT_PPS * 1.05, "rate <= 1.05x the limit");
+	printf("%s: %d frames at %d/s with a burst of %d: %.1f frames/s\n",
+	       __func__, EDT_FRAMES, EDT_PPS, EDT_BURST, rate);
+	check_drained(skel->maps.edt_queue, EDT_FRAMES, 0);
+out:
+	xdpq_sched_edt__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
+void test_xdpq_schedulers(void)
+{
+	if (test__start_subtest("prio"))
+		test_prio();
+	if (test__start_subtest("wfq"))
+		test_wfq();
+	if (test__start_subtest("drr"))
+		test_drr();
+	if (test__start_subtest("fq_codel"))
+		test_fq_codel();
+	if (test__start_subtest("edt"))
+		test_edt();
+}
