@@ -163,6 +163,7 @@ struct {
 } xdpq_timers SEC(".maps");
 
 __u32 xdpq_armed;	/* the timer is set, running, or waiting on a target */
+__u32 xdpq_blocked;	/* the last run ended at a full target */
 __u64 xdpq_wake_ns;	/* when it is set to fire */
 __u64 xdpq_runs;
 
@@ -173,25 +174,30 @@ static int xdpq_timer_cb(void *map, __u32 *key, struct xdpq_timer *t)
 	__s64 next = sched_dequeue();
 
 	xdpq_runs++;
+	xdpq_blocked = next == XDPQ_BLOCKED;
 	if (next >= 0) {
 		xdpq_wake_ns = bpf_ktime_get_ns() + next;
 		bpf_timer_start(&t->timer, next, 0);
 	} else if (next == XDPQ_IDLE) {
 		xdpq_armed = 0;
+	} else {
+		xdpq_wake_ns = ~0ULL;	/* not set to fire */
 	}
 	return 0;
 }
 
 /* Make the timer fire by at_ns (CLOCK_MONOTONIC): start it if it is idle,
- * bring it forward if it is set to fire later. Called by xdpq_enqueue on
- * any CPU: two CPUs may race to start it, which only starts it twice.
+ * bring it forward if it is set to fire later. While the scheduler is
+ * blocked, only the target's completion restarts it. Called by
+ * xdpq_enqueue on any CPU: two CPUs may race to start it, which only
+ * starts it twice.
  */
 static __always_inline void xdpq_wake(__u64 at_ns, __u64 now)
 {
 	struct xdpq_timer *t;
 	__u32 key = 0;
 
-	if (xdpq_armed && at_ns >= xdpq_wake_ns)
+	if (xdpq_armed && (xdpq_blocked || at_ns >= xdpq_wake_ns))
 		return;
 	t = bpf_map_lookup_elem(&xdpq_timers, &key);
 	if (!t)
@@ -199,6 +205,15 @@ static __always_inline void xdpq_wake(__u64 at_ns, __u64 now)
 	xdpq_armed = 1;
 	xdpq_wake_ns = at_ns;
 	bpf_timer_start(&t->timer, at_ns > now ? at_ns - now : 0, 0);
+}
+
+/* xdpq_wake() for a frame whose target is not the one the scheduler is
+ * blocked on, in schedulers with several targets: it has work regardless.
+ */
+static __always_inline void xdpq_wake_unblocked(__u64 at_ns, __u64 now)
+{
+	xdpq_blocked = 0;
+	xdpq_wake(at_ns, now);
 }
 
 /* What a run that sent frames and then found its queues empty returns:

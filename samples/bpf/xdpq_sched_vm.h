@@ -21,4 +21,25 @@ struct edt_vm {
 	__u64 burst;		/* bytes the VM may send at once after a pause */
 };
 
+/* xdpq_hier.bpf.c: set by user space */
+struct hier_vm_cfg {
+	__u32 ifindex;		/* the VM's target device; 0: no such VM */
+	__u32 pad;
+	__u64 rate;		/* bytes per second, 0: unlimited */
+	__u64 burst;		/* bytes the VM may send at once after a pause */
+};
+
+/* xdpq_hier.bpf.c: kept by the program, read by user space */
+struct hier_vm_state {
+	__s64 tokens;		/* bytes the VM may send now */
+	__u64 refill_ns;	/* when tokens were last added */
+	__u64 sent_frames;
+	__u64 sent_bytes;
+	__u64 blocked;		/* sends refused at the target's XDP TX limit */
+	__u32 flow;		/* the flow sub-queue to visit first */
+	__u32 backlogged;	/* frames were left when the VM's turn ended */
+	__u32 waiting;		/* for room at its target */
+	__u32 pad;
+};
+
 #endif

@@ -2,8 +2,8 @@
 /* The example schedulers of samples/bpf, each held to its defining
  * property: strict priority orders by class, WFQ shares by weight, DRR
  * shares bytes equally between flows of different frame sizes, FQ-CoDel
- * drops under a standing queue and not without one, and EDT paces a VM
- * at its rate. The target is a tap whose reader can pause, so that a
+ * drops under a standing queue and not without one, EDT paces a VM at
+ * its rate, and the hierarchy keeps a VM's rate while another VM stalls. The target is a tap whose reader can pause, so that a
  * backlog forms in the scheduler's queue, not in the tap.
  */
 #include <time.h>
@@ -18,6 +18,7 @@
 #include "xdpq_sched_drr.skel.h"
 #include "xdpq_sched_fq_codel.skel.h"
 #include "xdpq_sched_edt.skel.h"
+#include "xdpq_sched_hier.skel.h"
 #include "xdpq_tap.h"
 #include "../../../../../samples/bpf/xdpq_sched_vm.h"
 
@@ -447,6 +448,81 @@ out:
 	free(r);
 }
 
+#define HIER_FRAMES 300
+
+/* Two VMs behind their own taps: VM 1 limited to 500 frames a second,
+ * VM 2 unlimited but stalled, its reader paused. VM 1 keeps its rate, VM 2
+ * keeps its frames, and gets them all once its reader resumes.
+ */
+static void test_hier(void)
+{
+	struct test_frame f1 = { .vm = 1, .tag = 1, .dport = 1000, .len = EDT_FRAME };
+	struct test_frame f2 = { .vm = 2, .tag = 2, .dport = 1000, .len = EDT_FRAME };
+	struct xdpq_tap_reader *r1 = calloc(1, sizeof(*r1)), *r2 = calloc(1, sizeof(*r2));
+	struct hier_vm_cfg cfg1 = { .rate = EDT_PPS * EDT_FRAME, .burst = EDT_BURST * EDT_FRAME };
+	struct hier_vm_cfg cfg2 = {};
+	struct xdpq_sched_hier *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct hier_vm_state st2;
+	__u64 start, end = 0;
+	__u32 vm = 2;
+	double rate;
+	int tap1;
+
+	if (!ASSERT_OK_PTR(r1, "reader 1") || !ASSERT_OK_PTR(r2, "reader 2"))
+		goto out_free;
+	r2->fd = -1;
+	r2->paused = true;
+	tap1 = tap_up(&nstoken, r1, false);
+	if (tap1 < 0 || !ASSERT_OK(xdpq_tap_start(r2, "xdpq_tap2"), "tap 2"))
+		goto out;
+	SYS(out, "ip link set dev xdpq_tap2 up");
+	skel = xdpq_sched_hier__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "open_and_load") ||
+	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+		goto out;
+	cfg1.ifindex = tap1;
+	cfg2.ifindex = if_nametoindex("xdpq_tap2");
+	vm_add(skel->maps.vm_by_mac, 1);
+	vm_add(skel->maps.vm_by_mac, 2);
+	if (!ASSERT_OK(vm_set(skel->maps.vm_cfg, 1, &cfg1), "vm 1") ||
+	    !ASSERT_OK(vm_set(skel->maps.vm_cfg, 2, &cfg2), "vm 2"))
+		goto out;
+
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap1, &f2, HIER_FRAMES), "offer vm 2"))
+		goto out;
+	start = now_ns();
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap1, &f1, HIER_FRAMES), "offer vm 1"))
+		goto out;
+	while (!end && now_ns() - start < 5000000000ULL) {
+		if (READ_ONCE(r1->frames) >= HIER_FRAMES)
+			end = now_ns();
+		usleep(500);
+	}
+	if (!ASSERT_NEQ(end, 0, "vm 1 read"))
+		goto out;
+	rate = (HIER_FRAMES - EDT_BURST) * 1e9 / (end - start);
+	ASSERT_GE(rate, EDT_PPS * 0.95, "vm 1 rate >= 0.95x its limit");
+	ASSERT_LE(rate, EDT_PPS * 1.05, "vm 1 rate <= 1.05x its limit");
+	ASSERT_EQ(READ_ONCE(r2->frames), 0, "vm 2 stalled");
+	ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vm_state), &vm, &st2), "vm 2 state");
+	ASSERT_GT(st2.blocked, 0, "vm 2 blocked at its tap's limit");
+	ASSERT_GT(queue_stats(skel->maps.hier_queue).depth, 0, "vm 2 frames queued");
+
+	WRITE_ONCE(r2->paused, false);
+	ASSERT_TRUE(wait_frames(r2, HIER_FRAMES, 10000), "vm 2 read after it resumed");
+	printf("%s: vm 1 at %.1f of %d frames/s while vm 2 stalled; vm 2 then read %llu of %d\n",
+	       __func__, rate, EDT_PPS, (unsigned long long)r2->frames, HIER_FRAMES);
+	check_drained(skel->maps.hier_queue, 2 * HIER_FRAMES, 0);
+out:
+	xdpq_sched_hier__destroy(skel);
+	xdpq_tap_stop(r2);
+	tap_down(nstoken, r1);
+out_free:
+	free(r1);
+	free(r2);
+}
+
 void test_xdpq_schedulers(void)
 {
 	if (test__start_subtest("prio"))
@@ -459,4 +535,6 @@ void test_xdpq_schedulers(void)
 		test_fq_codel();
 	if (test__start_subtest("edt"))
 		test_edt();
+	if (test__start_subtest("hier"))
+		test_hier();
 }

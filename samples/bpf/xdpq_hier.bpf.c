@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-VM shaping with fair queueing inside each VM, for a hypervisor that
+ * forwards from an uplink to its VMs' taps.
+ *
+ * Every VM has its own target device, a rate and a burst (struct
+ * hier_vm_cfg in vm_cfg, set by user space) and HIER_FLOWS sub-queues of
+ * one FIFO map: sub-queue 0 for priority traffic (DSCP CS5 and above) and
+ * the others for flows, by hash. The timer visits the VMs in turn. A VM
+ * with tokens left sends its priority frames first, then its flows by
+ * deficit round robin, as xdpq_drr.h does, until its tokens, the run's
+ * budget or its frames run out. Tokens refill at the VM's rate up to its
+ * burst: a token bucket.
+ *
+ * A VM whose target is at its XDP TX limit is skipped, so a stalled VM
+ * holds up no other VM: its frames wait in its sub-queues, and when the
+ * map is full further frames are dropped at enqueue. Its target's
+ * completion wakes the scheduler; frames for other VMs do too
+ * (xdpq_wake_unblocked()), its own do not. A VM out of tokens asks for
+ * the timer when it will have some again.
+ */
+#include "xdpq_sched.h"
+#include "xdpq_sched_vm.h"
+
+#define HIER_FLOWS	16		/* sub-queues per VM, 0 for priority */
+#define HIER_QUEUES	(XDPQ_MAX_VMS * HIER_FLOWS)
+#define HIER_FRAMES	16384
+#define HIER_QUANTUM	1514
+#define HIER_PRIO_DSCP	40		/* CS5 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_FIFO);
+	__uint(max_entries, HIER_FRAMES);
+	__uint(map_extra, HIER_QUEUES);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} hier_queue SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPQ_MAX_VMS);
+	__type(key, __u32);
+	__type(value, struct hier_vm_cfg);
+} vm_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPQ_MAX_VMS);
+	__type(key, __u32);
+	__type(value, struct hier_vm_state);
+} vm_state SEC(".maps");
+
+__s64 flow_credit[HIER_QUEUES];
+__u32 next_vm;			/* the VM to visit first */
+__u64 not_a_vm;			/* frames passed to the stack */
+
+struct hier_run {
+	__u64 now;
+	__u64 wait;		/* ns until a VM out of tokens has some */
+	__u32 vm;		/* the VM being visited */
+	__u32 empty;		/* its flow sub-queues found empty in a row */
+	int handled;		/* frames sent in this run */
+	bool blocked;		/* the VM's target refused a frame */
+	bool any_blocked;	/* some VM's target did, in this run */
+};
+
+/* Send one frame from sub-queue q of a VM; false if there was none or the
+ * target refused it.
+ */
+static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm_cfg *cfg,
+				      struct hier_vm_state *st, __u32 q)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+	__u32 len;
+
+	frame = xdp_packet_dequeue(&hier_queue, q, &rank);
+	if (!frame)
+		return false;
+	len = frame->len;
+	if (xdp_packet_send(frame, cfg->ifindex, 0) == -XDPQ_EBUSY) {
+		run->blocked = true;
+		run->any_blocked = true;
+		st->blocked++;
+		st->backlogged = 1;
+		st->waiting = 1;
+		return false;
+	}
+	st->waiting = 0;
+	if (cfg->rate)
+		st->tokens -= len;
+	st->sent_frames++;
+	st->sent_bytes += len;
+	run->handled++;
+	if (q % HIER_FLOWS)
+		flow_credit[q % HIER_QUEUES] -= len;
+	return true;
+}
+
+/* One step of a VM's turn: one priority frame, one flow frame, or on to
+ * the next flow. Returns 1 to end the turn.
+ */
+static long hier_step(__u64 i, struct hier_run *run)
+{
+	__u32 vm = run->vm % XDPQ_MAX_VMS, f, q;
+	struct hier_vm_state *st;
+	struct hier_vm_cfg *cfg;
+
+	cfg = bpf_map_lookup_elem(&vm_cfg, &vm);
+	st = bpf_map_lookup_elem(&vm_state, &vm);
+	if (!cfg || !st || run->handled == XDPQ_BUDGET || run->blocked)
+		return 1;
+	if (cfg->rate && st->tokens <= 0) {
+		st->backlogged = 1;	/* as far as we know */
+		return 1;
+	}
+	if (hier_send(run, cfg, st, vm * HIER_FLOWS))
+		return 0;
+	if (run->blocked)
+		return 1;
+	if (run->empty == HIER_FLOWS - 1) {
+		st->backlogged = 0;
+		return 1;
+	}
+	f = st->flow % HIER_FLOWS ?: 1;
+	q = (vm * HIER_FLOWS + f) % HIER_QUEUES;
+	if (flow_credit[q] <= 0) {
+		flow_credit[q] += HIER_QUANTUM;
+		if (flow_credit[q] <= 0) {
+			st->flow = f + 1;
+			return 0;
+		}
+	}
+	if (!hier_send(run, cfg, st, q)) {
+		if (run->blocked)
+			return 1;
+		flow_credit[q] = 0;
+		st->flow = f + 1;
+		run->empty++;
+		return 0;
+	}
+	run->empty = 0;
+	if (flow_credit[q] <= 0)
+		st->flow = f + 1;
+	return 0;
+}
+
+static __always_inline void hier_refill(const struct hier_vm_cfg *cfg,
+					struct hier_vm_state *st, __u64 now)
+{
+	__u64 elapsed = now - st->refill_ns;
+
+	st->refill_ns = now;
+	if (elapsed >= XDPQ_NSEC_PER_SEC)
+		st->tokens = cfg->burst;
+	else
+		st->tokens += elapsed * cfg->rate / XDPQ_NSEC_PER_SEC;
+	if (st->tokens > (__s64)cfg->burst)
+		st->tokens = cfg->burst;
+}
+
+/* A VM's turn. Returns 1 to end the run. */
+static long hier_visit(__u64 i, struct hier_run *run)
+{
+	__u32 vm = (next_vm + i) % XDPQ_MAX_VMS;
+	struct hier_vm_state *st;
+	struct hier_vm_cfg *cfg;
+	__u64 wait;
+
+	cfg = bpf_map_lookup_elem(&vm_cfg, &vm);
+	st = bpf_map_lookup_elem(&vm_state, &vm);
+	if (!cfg || !st || !cfg->ifindex)
+		return 0;
+	if (cfg->rate)
+		hier_refill(cfg, st, run->now);
+	run->vm = vm;
+	run->empty = 0;
+	run->blocked = false;
+	bpf_loop(XDPQ_BUDGET + 2 * HIER_FLOWS, hier_step, run, 0);
+	if (cfg->rate && st->tokens <= 0 && st->backlogged) {
+		wait = (1 - st->tokens) * XDPQ_NSEC_PER_SEC / cfg->rate;
+		if (wait < run->wait)
+			run->wait = wait;
+	}
+	if (run->handled < XDPQ_BUDGET)
+		return 0;
+	next_vm = vm + 1;
+	return 1;
+}
+
+static __s64 sched_dequeue(void)
+{
+	struct hier_run run = {
+		.now = bpf_ktime_get_ns(),
+		.wait = ~0ULL,
+	};
+
+	bpf_loop(XDPQ_MAX_VMS, hier_visit, &run, 0);
+	if (run.handled)
+		return 0;
+	if (run.wait != ~0ULL)
+		return run.wait;
+	return run.any_blocked ? XDPQ_BLOCKED : XDPQ_IDLE;
+}
+
+SEC("xdp")
+int xdpq_enqueue(struct xdp_md *ctx)
+{
+	struct hier_vm_state *st;
+	struct hier_vm_cfg *cfg;
+	struct xdpq_pkt pkt;
+	__u32 vm, q;
+
+	xdpq_parse(ctx, &pkt);
+	vm = xdpq_vm(&pkt);
+	cfg = bpf_map_lookup_elem(&vm_cfg, &vm);
+	st = bpf_map_lookup_elem(&vm_state, &vm);
+	if (!cfg || !st || !cfg->ifindex) {
+		not_a_vm++;
+		return XDP_PASS;
+	}
+	q = vm * HIER_FLOWS;
+	if (pkt.dscp < HIER_PRIO_DSCP)
+		q += 1 + pkt.flow % (HIER_FLOWS - 1);
+	/* A VM waiting for room at its target is woken by its completion. */
+	if (st->waiting)
+		xdpq_wake(0, 0);
+	else
+		xdpq_wake_unblocked(0, 0);
+	return bpf_redirect_map(&hier_queue, q, 0);
+}
