@@ -56,6 +56,7 @@ selftests: kernel
 	@echo "xdpq: building test_progs in $(SELFTESTS)"
 	@harness/selftests/build.sh $(TREE) $(KOBJ) $(SELFTESTS)
 	@$(MAKE) -s -f harness/samples.mk TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/samples$(SUFFIX)
+	@cp $(BUILD)/samples$(SUFFIX)/xdpq_shape $(SELFTESTS)/	# run by prog_tests/xdpq_shape.c
 
 # The ordering cores compiled in user space (tools/testing/xdpq).
 unit: assemble

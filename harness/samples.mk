@@ -10,7 +10,7 @@ INCLUDES := -I$(OUT) -I$(LIBBPF_OUT)/tools/include -I$(TREE)/tools/include/uapi
 LIBBPF_A := $(LIBBPF_OUT)/tools/build/libbpf/libbpf.a
 BPF_OBJS := $(patsubst $(SRC)/%.bpf.c,%.bpf.o,$(wildcard $(SRC)/xdpq_*.bpf.c))
 # Programs with a user space part; the others are loaded by selftests.
-SAMPLES := $(patsubst $(SRC)/%_user.c,%,$(wildcard $(SRC)/xdpq_*_user.c))
+SAMPLES := $(patsubst $(SRC)/%_user.c,%,$(wildcard $(SRC)/xdpq_*_user.c)) xdpq_shape
 
 all: $(addprefix $(OUT)/,$(BPF_OBJS) $(SAMPLES))
 
@@ -21,6 +21,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $* >$@
 
 $(OUT)/%: $(SRC)/%_user.c $(OUT)/%.skel.h
+	$(CC) -O2 -Wall -Wextra $(INCLUDES) $< -o $@ $(LIBBPF_A) -lelf -lz
+
+# The shaping tool, on the xdpq_hier scheduler
+$(OUT)/xdpq_shape: $(SRC)/xdpq_shape.c $(SRC)/xdpq_sched_vm.h $(OUT)/xdpq_hier.skel.h
 	$(CC) -O2 -Wall -Wextra $(INCLUDES) $< -o $@ $(LIBBPF_A) -lelf -lz
 
 $(OUT):

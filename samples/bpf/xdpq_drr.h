@@ -59,7 +59,11 @@ static long drr_step(__u64 i, struct drr_run *run)
 	if (drr_credit[q] <= 0) {
 		drr_credit[q] += DRR_QUANTUM;
 		if (drr_credit[q] <= 0) {
+			/* Still paying for a frame larger than a quantum:
+			 * not empty, its turn comes again.
+			 */
 			run->q = q + 1;
+			run->empty = 0;
 			return 0;
 		}
 	}

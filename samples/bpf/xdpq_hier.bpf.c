@@ -127,6 +127,7 @@ static long hier_step(__u64 i, struct hier_run *run)
 		flow_credit[q] += HIER_QUANTUM;
 		if (flow_credit[q] <= 0) {
 			st->flow = f + 1;
+			run->empty = 0;		/* see drr_step() */
 			return 0;
 		}
 	}
@@ -227,4 +228,13 @@ int xdpq_enqueue(struct xdp_md *ctx)
 	else
 		xdpq_wake_unblocked(0, 0);
 	return bpf_redirect_map(&hier_queue, q, 0);
+}
+
+/* For targets that transmit XDP frames only with an XDP program of their
+ * own, such as virtio-net: xdpq_shape attaches it there.
+ */
+SEC("xdp")
+int xdpq_pass(struct xdp_md *ctx)
+{
+	return XDP_PASS;
 }
