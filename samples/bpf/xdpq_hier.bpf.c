@@ -11,9 +11,11 @@
  * budget or its frames run out. Tokens refill at the VM's rate up to its
  * burst: a token bucket.
  *
- * A VM whose target is at its XDP TX limit is skipped, so a stalled VM
- * holds up no other VM: its frames wait in its sub-queues, and when the
- * map is full further frames are dropped at enqueue. Its target's
+ * Each VM may hold HIER_VM_FRAMES frames, its share of the map, so the
+ * map itself never fills: a VM over its share has its own frames dropped
+ * at enqueue, and counted, and no other VM's. A VM whose target is at its
+ * XDP TX limit is skipped, so a stalled VM holds up no other VM: its
+ * frames wait in its sub-queues up to its share. Its target's
  * completion wakes the scheduler; frames for other VMs do too
  * (xdpq_wake_unblocked()), its own do not. A VM out of tokens asks for
  * the timer when it will have some again.
@@ -24,6 +26,7 @@
 #define HIER_FLOWS	16		/* sub-queues per VM, 0 for priority */
 #define HIER_QUEUES	(XDPQ_MAX_VMS * HIER_FLOWS)
 #define HIER_FRAMES	16384
+#define HIER_VM_FRAMES	(HIER_FRAMES / XDPQ_MAX_VMS)	/* a VM's share */
 #define HIER_QUANTUM	1514
 #define HIER_PRIO_DSCP	40		/* CS5 */
 
@@ -76,8 +79,10 @@ static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm
 	frame = xdp_packet_dequeue(&hier_queue, q, &rank);
 	if (!frame)
 		return false;
+	__sync_fetch_and_sub(&st->queued, 1);
 	len = frame->len;
 	if (xdp_packet_send(frame, cfg->ifindex, 0) == -XDPQ_EBUSY) {
+		__sync_fetch_and_add(&st->queued, 1);	/* back in the queue */
 		run->blocked = true;
 		run->any_blocked = true;
 		st->blocked++;
@@ -219,6 +224,14 @@ int xdpq_enqueue(struct xdp_md *ctx)
 		not_a_vm++;
 		return XDP_PASS;
 	}
+	/* Frames in flight to the map (an enqueue bulk not yet flushed) count
+	 * too, so the shares always fit in the map.
+	 */
+	if (st->queued >= HIER_VM_FRAMES) {
+		__sync_fetch_and_add(&st->dropped, 1);
+		return XDP_DROP;
+	}
+	__sync_fetch_and_add(&st->queued, 1);
 	q = vm * HIER_FLOWS;
 	if (pkt.dscp < HIER_PRIO_DSCP)
 		q += 1 + pkt.flow % (HIER_FLOWS - 1);

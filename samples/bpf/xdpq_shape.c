@@ -9,8 +9,9 @@
  * its device (a tap, a virtio-net NIC) at the VM's rate, fair between
  * the VM's flows. Other frames go on to the stack. Every interval it
  * prints per VM the configured and the achieved rate, the frames offered
- * and sent, the queue depth and how often the VM's device was full, as a
- * table or, with -j, as one JSON object per line.
+ * and sent, the queue depth, the frames dropped because the VM's share of
+ * the queue was full, and how often the VM's device was full, as a table
+ * or, with -j, as one JSON object per line.
  *
  * The config file has one VM per line, '#' starts a comment:
  *
@@ -319,8 +320,8 @@ static void print_stats(struct xdpq_hier *skel, struct config *cfg, double secs,
 
 	bpf_map_lookup_elem(bpf_map__fd(skel->maps.hier_queue), &key, &total);
 	if (!json)
-		printf("%-12s %10s %10s %10s %10s %8s %8s\n", "vm", "limit Mb/s", "sent Mb/s",
-		       "offered/s", "sent/s", "depth", "blocked");
+		printf("%-12s %10s %10s %10s %10s %8s %8s %8s\n", "vm", "limit Mb/s", "sent Mb/s",
+		       "offered/s", "sent/s", "depth", "dropped", "blocked");
 	for (i = 0; i < cfg->nr; i++) {
 		struct vm *vm = &cfg->vm[i];
 		double mbit_limit = vm->rate * 8 / 1e6, mbit, offered_ps, sent_ps;
@@ -329,6 +330,7 @@ static void print_stats(struct xdpq_hier *skel, struct config *cfg, double secs,
 		memset(&st, 0, sizeof(st));
 		bpf_map_lookup_elem(bpf_map__fd(skel->maps.vm_state), &idx, &st);
 		vm_queue(skel, idx, &depth, &offered);
+		offered += st.dropped;
 		mbit = (st.sent_bytes - vm->last_bytes) * 8 / 1e6 / secs;
 		offered_ps = (offered - vm->last_offered) / secs;
 		sent_ps = (st.sent_frames - vm->last_sent) / secs;
@@ -336,18 +338,19 @@ static void print_stats(struct xdpq_hier *skel, struct config *cfg, double secs,
 		vm->last_offered = offered;
 		vm->last_sent = st.sent_frames;
 		if (json)
-			printf("{\"vm\":\"%s\",\"rate_bps\":%llu,\"sent_bps\":%.0f,\"offered_pps\":%.1f,\"sent_pps\":%.1f,\"sent_frames\":%llu,\"depth\":%llu,\"blocked\":%llu}\n",
+			printf("{\"vm\":\"%s\",\"rate_bps\":%llu,\"sent_bps\":%.0f,\"offered_pps\":%.1f,\"sent_pps\":%.1f,\"sent_frames\":%llu,\"depth\":%llu,\"dropped\":%llu,\"blocked\":%llu}\n",
 			       vm->name, (unsigned long long)vm->rate * 8, mbit * 1e6, offered_ps,
 			       sent_ps, (unsigned long long)st.sent_frames,
-			       (unsigned long long)depth, (unsigned long long)st.blocked);
+			       (unsigned long long)depth, (unsigned long long)st.dropped,
+			       (unsigned long long)st.blocked);
 		else if (vm->rate)
-			printf("%-12s %10.2f %10.2f %10.0f %10.0f %8llu %8llu\n", vm->name,
+			printf("%-12s %10.2f %10.2f %10.0f %10.0f %8llu %8llu %8llu\n", vm->name,
 			       mbit_limit, mbit, offered_ps, sent_ps, (unsigned long long)depth,
-			       (unsigned long long)st.blocked);
+			       (unsigned long long)st.dropped, (unsigned long long)st.blocked);
 		else
-			printf("%-12s %10s %10.2f %10.0f %10.0f %8llu %8llu\n", vm->name, "-",
+			printf("%-12s %10s %10.2f %10.0f %10.0f %8llu %8llu %8llu\n", vm->name, "-",
 			       mbit, offered_ps, sent_ps, (unsigned long long)depth,
-			       (unsigned long long)st.blocked);
+			       (unsigned long long)st.dropped, (unsigned long long)st.blocked);
 	}
 	if (json)
 		printf("{\"total\":{\"enqueued\":%llu,\"sent\":%llu,\"depth\":%llu,\"drop_full\":%llu,\"not_a_vm\":%llu}}\n",

@@ -449,10 +449,12 @@ out:
 }
 
 #define HIER_FRAMES 300
+#define HIER_STALLED 1300	/* more than a VM's share, 1024 */
 
 /* Two VMs behind their own taps: VM 1 limited to 500 frames a second,
- * VM 2 unlimited but stalled, its reader paused. VM 1 keeps its rate, VM 2
- * keeps its frames, and gets them all once its reader resumes.
+ * VM 2 unlimited but stalled, its reader paused. VM 1 keeps its rate; VM 2
+ * keeps its frames up to its share of the queue and has the rest dropped,
+ * counted, and gets what it kept once its reader resumes.
  */
 static void test_hier(void)
 {
@@ -489,7 +491,7 @@ static void test_hier(void)
 	    !ASSERT_OK(vm_set(skel->maps.vm_cfg, 2, &cfg2), "vm 2"))
 		goto out;
 
-	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap1, &f2, HIER_FRAMES), "offer vm 2"))
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap1, &f2, HIER_STALLED), "offer vm 2"))
 		goto out;
 	start = now_ns();
 	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap1, &f1, HIER_FRAMES), "offer vm 1"))
@@ -509,11 +511,17 @@ static void test_hier(void)
 	ASSERT_GT(st2.blocked, 0, "vm 2 blocked at its tap's limit");
 	ASSERT_GT(queue_stats(skel->maps.hier_queue).depth, 0, "vm 2 frames queued");
 
+	ASSERT_GT(st2.dropped, 0, "vm 2 over its share: dropped");
+
 	WRITE_ONCE(r2->paused, false);
-	ASSERT_TRUE(wait_frames(r2, HIER_FRAMES, 10000), "vm 2 read after it resumed");
-	printf("%s: vm 1 at %.1f of %d frames/s while vm 2 stalled; vm 2 then read %llu of %d\n",
-	       __func__, rate, EDT_PPS, (unsigned long long)r2->frames, HIER_FRAMES);
-	check_drained(skel->maps.hier_queue, 2 * HIER_FRAMES, 0);
+	ASSERT_TRUE(wait_frames(r2, HIER_STALLED - st2.dropped, 10000),
+		    "vm 2 read after it resumed");
+	usleep(100000);
+	ASSERT_EQ(r2->frames + st2.dropped, HIER_STALLED, "vm 2: read + dropped");
+	printf("%s: vm 1 at %.1f of %d frames/s while vm 2 stalled; vm 2 then read %llu of %d, %llu dropped\n",
+	       __func__, rate, EDT_PPS, (unsigned long long)r2->frames, HIER_STALLED,
+	       (unsigned long long)st2.dropped);
+	check_drained(skel->maps.hier_queue, HIER_FRAMES + HIER_STALLED - st2.dropped, 0);
 out:
 	xdpq_sched_hier__destroy(skel);
 	xdpq_tap_stop(r2);
