@@ -68,8 +68,9 @@ check: lint unit selftests
 
 run: selftests
 	@$(MAKE) -s -C harness/demo TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/demo$(SUFFIX)
-	@harness/guest/run.sh --timeout 600 $(BZIMAGE) \
-		$(BUILD)/demo$(SUFFIX)/xdpq_demo.sh $(BUILD)/demo$(SUFFIX)
+	@harness/guest/run.sh --timeout 900 --results $(BUILD)/demo-results$(SUFFIX) $(BZIMAGE) \
+		$(BUILD)/demo$(SUFFIX)/xdpq_demo.sh $(BUILD)/demo$(SUFFIX) $(BUILD)/samples$(SUFFIX)
+	@echo "xdpq: demo results and plot in $(BUILD)/demo-results$(SUFFIX)/"
 
 shell: kernel
 	@harness/guest/run.sh --shell $(BZIMAGE)

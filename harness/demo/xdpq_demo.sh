@@ -1,13 +1,88 @@
 #!/bin/bash
-# `make run`, inside the guest: XDP forwarding between the two virtio-net
-# NICs on the QEMU hub, with the rate and the drop count, today through a
-# plain devmap (nothing queues or paces the frames).
+# `make run`, inside the guest: a hypervisor that shapes its VMs' traffic
+# with xdpq. eth1 plays the outside world: a generator sends frames over
+# the QEMU hub to eth0, the uplink, where xdpq_shape classifies them by
+# destination MAC into three VMs, each a tap read by xdpq_demo_sink at the
+# VM's own speed.
+#
+#   shaped   VM rates 4, 2 and 4 Mbit/s; every VM offered 1.5x its rate or
+#            more; vm1 also gets a priority flow (DSCP EF); vm3 stops
+#            reading for 5 s and recovers.
+#   equal    three VMs at 4 Mbit/s each: Jain's fairness index.
+#   devmap   vm1's traffic through a plain devmap instead: the priority
+#            flow's latency without a scheduler.
+#
+# usage: xdpq_demo.sh DEMO_BIN_DIR SAMPLES_BIN_DIR
 set -eu
 bin=$1
-frames=${XDPQ_DEMO_FRAMES:-300000}
-echo "xdpq demo on $(uname -r): devmap redirect eth0 -> QEMU hub -> eth1, $frames frames"
-for dev in eth0 eth1; do ip link set "$dev" up; done
-ip link set eth1 promisc on
-"$bin/xdpq_forward" eth0 eth1 "$frames"
-echo "eth0 driver counters:"
-ethtool -S eth0 | grep -E 'xdp_tx(_drops)?:|tx_.*xdp' | sed 's/^ */  /'
+samples=$2
+res=/run/xdpq/results
+secs=${XDPQ_DEMO_SECONDS:-20}
+mkdir -p "$res"
+
+vm1=02:00:00:00:10:01
+vm2=02:00:00:00:10:02
+vm3=02:00:00:00:10:03
+len=500				# bytes per frame: 4 Mbit/s = 1000 frames/s
+
+ip link set eth0 up
+ip link set eth1 up
+ip link set eth0 promisc on	# the hub delivers by MAC; the VMs' are not eth0's
+
+# sink NAME SECONDS PPS [STALL_FROM STALL_TO]: a VM reading its tap
+sink() {
+	local name=$1
+	shift
+	"$bin/xdpq_demo_sink" "tap_$name" "$1" "$2" "$res/$phase.$name" "${@:3}" \
+		>>"$res/$phase.sinks" &
+	for _ in $(seq 50); do
+		ip link show "tap_$name" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip link set "tap_$name" up
+}
+
+# gen SECONDS STREAM...: the outside world, from eth1
+gen() {
+	"$bin/xdpq_demo_gen" eth1 "$@" >"$res/$phase.gen"
+}
+
+echo "xdpq demo on $(uname -r), TCG guest: uplink eth0, three VMs behind taps"
+
+phase=shaped
+echo "== $phase: $secs s, rates 4/2/4 Mbit/s, vm3 stalls from 6 to 11 s"
+sink vm1 $((secs + 2)) 1200
+sink vm2 $((secs + 2)) 3000
+sink vm3 $((secs + 2)) 3000 6 11
+cat >"$res/$phase.conf" <<EOF
+vm vm1 mac $vm1 dev tap_vm1 rate 4m
+vm vm2 mac $vm2 dev tap_vm2 rate 2m
+vm vm3 mac $vm3 dev tap_vm3 rate 4m
+EOF
+"$samples/xdpq_shape" -j -d $((secs + 1)) -c "$res/$phase.conf" eth0 >"$res/$phase.json" &
+sleep 1
+gen "$secs" "$vm1,1500,0,$len" "$vm1,50,46,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
+wait
+
+phase=equal
+echo "== $phase: 10 s, three VMs at 4 Mbit/s"
+for vm in vm1 vm2 vm3; do sink $vm 12 3000; done
+cat >"$res/$phase.conf" <<EOF
+vm vm1 mac $vm1 dev tap_vm1 rate 4m
+vm vm2 mac $vm2 dev tap_vm2 rate 4m
+vm vm3 mac $vm3 dev tap_vm3 rate 4m
+EOF
+"$samples/xdpq_shape" -j -d 11 -c "$res/$phase.conf" eth0 >"$res/$phase.json" &
+sleep 1
+gen 10 "$vm1,1500,0,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
+wait
+
+phase=devmap
+echo "== $phase: 10 s, vm1's traffic through a plain devmap"
+sink vm1 12 1200
+"$bin/xdpq_demo_devmap" eth0 11 "$vm1=tap_vm1" &
+sleep 1
+gen 10 "$vm1,1500,0,$len" "$vm1,50,46,$len"
+wait
+
+python3 "$bin/xdpq_demo_report.py" "$res" "$secs"

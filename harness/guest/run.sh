@@ -2,7 +2,10 @@
 # Boot an xdpq kernel in QEMU with the host's / as a read-only 9p root, run a
 # command in it and hand back its output and exit status.
 #
-# usage: run.sh [--shell] [--timeout SECONDS] BZIMAGE COMMAND...
+# usage: run.sh [--shell] [--timeout SECONDS] [--results DIR] BZIMAGE COMMAND...
+#
+# What the command writes into /run/xdpq/results in the guest ends up in
+# DIR with --results.
 #
 # The guest has 2 vCPUs, 2 GiB and two virtio-net NICs (eth0, eth1) on one
 # QEMU hub, so frames eth0 transmits arrive on eth1.  It runs under KVM only
@@ -17,10 +20,12 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 shell=0
 timeout=600
+results=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--shell) shell=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -74,6 +79,10 @@ fi
 # share, which holds exactly what the command wrote.
 cat "$out/output"
 rc=$(cat "$out/rc")
+if [ -n "$results" ] && [ -d "$out/results" ]; then
+	rm -rf "$results"
+	cp -r "$out/results" "$results"
+fi
 
 splat='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|general protection fault|Call Trace:'
 if grep -aEq "$splat" "$out/dmesg"; then
