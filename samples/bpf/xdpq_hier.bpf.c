@@ -27,6 +27,7 @@
 #define HIER_QUEUES	(XDPQ_MAX_VMS * HIER_FLOWS)
 #define HIER_FRAMES	16384
 #define HIER_VM_FRAMES	(HIER_FRAMES / XDPQ_MAX_VMS)	/* a VM's share */
+#define HIER_PRIO_FRAMES 64	/* of it, only for priority frames */
 #define HIER_QUANTUM	1514
 #define HIER_PRIO_DSCP	40		/* CS5 */
 
@@ -214,7 +215,7 @@ int xdpq_enqueue(struct xdp_md *ctx)
 	struct hier_vm_state *st;
 	struct hier_vm_cfg *cfg;
 	struct xdpq_pkt pkt;
-	__u32 vm, q;
+	__u32 vm, q, limit;
 
 	xdpq_parse(ctx, &pkt);
 	vm = xdpq_vm(&pkt);
@@ -225,16 +226,21 @@ int xdpq_enqueue(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	/* Frames in flight to the map (an enqueue bulk not yet flushed) count
-	 * too, so the shares always fit in the map.
+	 * too, so the shares always fit in the map. The last frames of a
+	 * VM's share are kept for priority frames, so that a backlog of bulk
+	 * frames does not shut them out.
 	 */
-	if (st->queued >= HIER_VM_FRAMES) {
+	q = vm * HIER_FLOWS;
+	limit = HIER_VM_FRAMES;
+	if (pkt.dscp < HIER_PRIO_DSCP) {
+		q += 1 + pkt.flow % (HIER_FLOWS - 1);
+		limit -= HIER_PRIO_FRAMES;
+	}
+	if (st->queued >= limit) {
 		__sync_fetch_and_add(&st->dropped, 1);
 		return XDP_DROP;
 	}
 	__sync_fetch_and_add(&st->queued, 1);
-	q = vm * HIER_FLOWS;
-	if (pkt.dscp < HIER_PRIO_DSCP)
-		q += 1 + pkt.flow % (HIER_FLOWS - 1);
 	/* A VM waiting for room at its target is woken by its completion. */
 	if (st->waiting)
 		xdpq_wake(0, 0);
