@@ -76,13 +76,20 @@ static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm
 	struct xdp_frame *frame;
 	__u64 rank;
 	__u32 len;
+	int err;
 
 	frame = xdp_packet_dequeue(&hier_queue, q, &rank);
 	if (!frame)
 		return false;
-	__sync_fetch_and_sub(&st->queued, 1);
+	/* A frame the target's ring gave back at the flush comes out of the
+	 * queue twice and is counted down twice: never below 0, so the count
+	 * is right again whenever the VM's queue drains.
+	 */
+	if ((__s64)st->queued > 0)
+		__sync_fetch_and_sub(&st->queued, 1);
 	len = frame->len;
-	if (xdp_packet_send(frame, cfg->ifindex, 0) == -XDPQ_EBUSY) {
+	err = xdp_packet_send(frame, cfg->ifindex, 0);
+	if (err == -XDPQ_EBUSY) {
 		__sync_fetch_and_add(&st->queued, 1);	/* back in the queue */
 		run->blocked = true;
 		run->any_blocked = true;
@@ -92,11 +99,13 @@ static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm
 		return false;
 	}
 	st->waiting = 0;
+	run->handled++;
+	if (err)
+		return true;	/* dropped, counted as send_failed in the map */
 	if (cfg->rate)
 		st->tokens -= len;
 	st->sent_frames++;
 	st->sent_bytes += len;
-	run->handled++;
 	if (q % HIER_FLOWS)
 		flow_credit[q % HIER_QUEUES] -= len;
 	return true;
@@ -154,15 +163,21 @@ static long hier_step(__u64 i, struct hier_run *run)
 static __always_inline void hier_refill(const struct hier_vm_cfg *cfg,
 					struct hier_vm_state *st, __u64 now)
 {
-	__u64 elapsed = now - st->refill_ns;
+	__u64 elapsed = now - st->refill_ns, added;
 
-	st->refill_ns = now;
-	if (elapsed >= XDPQ_NSEC_PER_SEC)
+	if (elapsed >= XDPQ_NSEC_PER_SEC) {
 		st->tokens = cfg->burst;
-	else
-		st->tokens += elapsed * cfg->rate / XDPQ_NSEC_PER_SEC;
-	if (st->tokens > (__s64)cfg->burst)
+		st->refill_ns = now;
+		return;
+	}
+	/* Whole bytes only; the time for the fraction counts next time. */
+	added = elapsed * cfg->rate / XDPQ_NSEC_PER_SEC;
+	st->tokens += added;
+	st->refill_ns += added * XDPQ_NSEC_PER_SEC / cfg->rate;
+	if (st->tokens > (__s64)cfg->burst) {
 		st->tokens = cfg->burst;
+		st->refill_ns = now;
+	}
 }
 
 /* A VM's turn. Returns 1 to end the run. */

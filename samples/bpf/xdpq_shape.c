@@ -18,7 +18,7 @@
  *   vm NAME mac XX:XX:XX:XX:XX:XX dev DEVICE [rate RATE] [burst SIZE]
  *
  * RATE is in bit/s with an optional k, m or g suffix (no rate: not
- * limited); SIZE is in bytes with an optional k or m suffix (default: 10
+ * limited); SIZE is in bytes with an optional k, m or g suffix (default: 10
  * ms at the rate, at least 3028 bytes). SIGHUP re-reads the file and
  * applies changed rates and bursts at once, without reloading anything
  * or losing queued frames; other changes need a restart. SIGINT or
@@ -384,6 +384,7 @@ static void print_usage(const char *prog)
 
 int main(int argc, char **argv)
 {
+	LIBBPF_OPTS(bpf_link_create_opts, uplink_opts, .flags = XDP_FLAGS_DRV_MODE);
 	double interval = 1, duration = 0, elapsed = 0;
 	const char *config_path = NULL;
 	struct xdpq_hier *skel = NULL;
@@ -439,10 +440,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.nr; i++)
 		if (add_vm(skel, i + 1, &cfg.vm[i]))
 			goto out;
+	/* Generic (skb) XDP cannot queue frames: native XDP or nothing. */
 	uplink_link = bpf_link_create(bpf_program__fd(skel->progs.xdpq_enqueue), uplink,
-				      BPF_XDP, NULL);
+				      BPF_XDP, &uplink_opts);
 	if (uplink_link < 0) {
-		fprintf(stderr, "attaching XDP to %s: %s\n", argv[optind], strerror(errno));
+		fprintf(stderr, "attaching XDP to %s in native (driver) mode: %s\n",
+			argv[optind], strerror(errno));
 		goto out;
 	}
 
