@@ -83,6 +83,18 @@ static int init_timer(struct bpf_program *init)
 	return bpf_prog_test_run_opts(bpf_program__fd(init), &opts) ?: opts.retval != XDP_PASS;
 }
 
+/* Open a scheduler's skeleton, set its target, load it and set up its
+ * timer; false, with the failed step asserted, if any step fails.
+ */
+#define sched_load(skel, name, target)					\
+	({								\
+		(skel) = name##__open();				\
+		ASSERT_OK_PTR(skel, "open") &&				\
+		((skel)->rodata->target_ifindex = (target), true) &&	\
+		ASSERT_OK(name##__load(skel), "load") &&		\
+		ASSERT_OK(init_timer((skel)->progs.xdpq_init), "init");	\
+	})
+
 static struct bpf_xdp_queue_stats queue_stats(struct bpf_map *map)
 {
 	struct bpf_xdp_queue_stats st = {};
@@ -185,12 +197,7 @@ static void test_prio(void)
 	tap = tap_up(&nstoken, r, true);
 	if (tap < 0)
 		goto out;
-	skel = xdpq_sched_prio__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		goto out;
-	skel->rodata->target_ifindex = tap;
-	if (!ASSERT_OK(xdpq_sched_prio__load(skel), "load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_prio, tap))
 		goto out;
 
 	for (i = 0; i < ARRAY_SIZE(dscp); i++) {
@@ -235,12 +242,7 @@ static void test_wfq(void)
 	tap = tap_up(&nstoken, r, true);
 	if (tap < 0)
 		goto out;
-	skel = xdpq_sched_wfq__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		goto out;
-	skel->rodata->target_ifindex = tap;
-	if (!ASSERT_OK(xdpq_sched_wfq__load(skel), "load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_wfq, tap))
 		goto out;
 	vm_add(skel->maps.vm_by_mac, 1);
 	vm_add(skel->maps.vm_by_mac, 2);
@@ -297,12 +299,7 @@ static void test_drr(void)
 	tap = tap_up(&nstoken, r, true);
 	if (tap < 0)
 		goto out;
-	skel = xdpq_sched_drr__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		goto out;
-	skel->rodata->target_ifindex = tap;
-	if (!ASSERT_OK(xdpq_sched_drr__load(skel), "load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_drr, tap))
 		goto out;
 
 	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &big, DRR_BIG_N), "offer big") ||
@@ -350,12 +347,7 @@ static void test_fq_codel(void)
 	tap = tap_up(&nstoken, r, false);
 	if (tap < 0)
 		goto out;
-	skel = xdpq_sched_fq_codel__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		goto out;
-	skel->rodata->target_ifindex = tap;
-	if (!ASSERT_OK(xdpq_sched_fq_codel__load(skel), "load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_fq_codel, tap))
 		goto out;
 
 	for (i = 0; i < CODEL_ROUNDS; i++) {
@@ -412,12 +404,7 @@ static void test_edt(void)
 	tap = tap_up(&nstoken, r, false);
 	if (tap < 0)
 		goto out;
-	skel = xdpq_sched_edt__open();
-	if (!ASSERT_OK_PTR(skel, "open"))
-		goto out;
-	skel->rodata->target_ifindex = tap;
-	if (!ASSERT_OK(xdpq_sched_edt__load(skel), "load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_edt, tap))
 		goto out;
 	vm_add(skel->maps.vm_by_mac, 1);
 	if (!ASSERT_OK(vm_set(skel->maps.vms, 1, &limit), "rate"))
@@ -479,9 +466,7 @@ static void test_hier(void)
 	if (tap1 < 0 || !ASSERT_OK(xdpq_tap_start(r2, "xdpq_tap2"), "tap 2"))
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap2 up");
-	skel = xdpq_sched_hier__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load") ||
-	    !ASSERT_OK(init_timer(skel->progs.xdpq_init), "init"))
+	if (!sched_load(skel, xdpq_sched_hier, 0))	/* a target per VM */
 		goto out;
 	cfg1.ifindex = tap1;
 	cfg2.ifindex = if_nametoindex("xdpq_tap2");
