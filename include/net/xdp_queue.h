@@ -144,12 +144,24 @@ struct xdpq_map {
 	void *priv;			/* ordering core storage */
 };
 
+/* The verifier lets only these maps into the kfuncs that take one. */
+static inline bool xdpq_is_queue_map(const struct bpf_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_XDP_FIFO:
+	case BPF_MAP_TYPE_XDP_PIFO:
+	case BPF_MAP_TYPE_XDP_RBTREE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static inline struct xdpq_map *xdpq_frame_map(struct xdp_frame *xdpf)
 {
 	return xdpq_frame_node(xdpf)->map;
 }
 
-bool xdpq_is_queue_map(const struct bpf_map *map);
 struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
 void xdpq_map_requeue(struct xdp_frame *xdpf);

@@ -65,19 +65,6 @@
 #define XDPQ_CREATE_FLAG_MASK	BPF_F_NUMA_NODE
 #define XDPQ_MAX_FRAMES		(1U << 24)
 
-
-bool xdpq_is_queue_map(const struct bpf_map *map)
-{
-	switch (map->map_type) {
-	case BPF_MAP_TYPE_XDP_FIFO:
-	case BPF_MAP_TYPE_XDP_PIFO:
-	case BPF_MAP_TYPE_XDP_RBTREE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* The checks common to all queue map types; map_extra is checked by the
  * map type.
  */

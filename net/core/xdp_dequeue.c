@@ -7,7 +7,10 @@
  * Ownership. xdp_packet_dequeue() hands the program a frame as an acquired
  * reference; the verifier makes the program pass it to exactly one of the
  * releasing kfuncs, xdp_packet_send() or xdp_packet_drop(), before it
- * returns. Both consume the frame whatever the outcome.
+ * returns. Both consume the frame whatever the outcome. The verifier also
+ * checks that the map given to the kfuncs that take one is an XDP queue
+ * map, and refuses xdp_packet_dequeue() in sleepable callbacks (bpf_wq),
+ * which have no bpf_net_context to send from.
  *
  * Sending. The ifindex is resolved in the network namespace the queue map
  * was created in, reached through the frame's struct xdpq_node, and the
@@ -179,16 +182,14 @@ __bpf_kfunc_start_defs();
  * xdp_packet_drop(). Its fields, e.g. len, can be read directly.
  *
  * Return: The frame, or NULL if the sub-queue is empty or out of range,
- * the head's rank is above the limit, @map__map is not a queue map or
- * @flags has unknown bits.
+ * the head's rank is above the limit, or @flags has unknown bits.
  */
 __bpf_kfunc struct xdp_frame *xdp_packet_dequeue(void *map__map, u64 flags,
 						 u64 *rank)
 {
 	struct bpf_map *map = map__map;
 
-	if (unlikely(!xdpq_is_queue_map(map) ||
-		     flags & ~XDP_PACKET_DEQUEUE_FLAGS))
+	if (unlikely(flags & ~XDP_PACKET_DEQUEUE_FLAGS))
 		return NULL;
 
 	return xdpq_map_dequeue(map, flags & BPF_XDP_DEQUEUE_SUBQ_MASK, flags,
@@ -207,14 +208,13 @@ __bpf_kfunc struct xdp_frame *xdp_packet_dequeue(void *map__map, u64 flags,
  * dequeues. Use BPF_XDP_DEQUEUE_RANK_LE for a conditional dequeue.
  *
  * Return: 0 on success, -ENOENT if the sub-queue is empty or out of range,
- * -EINVAL if @map__map is not a queue map or @flags has unknown bits.
+ * -EINVAL if @flags has unknown bits.
  */
 __bpf_kfunc int xdp_packet_peek_rank(void *map__map, u64 flags, u64 *rank)
 {
 	struct bpf_map *map = map__map;
 
-	if (unlikely(!xdpq_is_queue_map(map) ||
-		     flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
+	if (unlikely(flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
 		return -EINVAL;
 
 	return xdpq_map_peek_rank(map, flags & BPF_XDP_DEQUEUE_SUBQ_MASK, rank);
@@ -279,7 +279,7 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
  * Return: the budget in bytes, 0 if the device is at or over its limit,
  * -EOPNOTSUPP if the device has no limit (it does not report
  * completions; sends are not limited), -ENODEV or -ENETUNREACH if
- * @ifindex names no device, -EINVAL if @map__map is not a queue map.
+ * @ifindex names no device.
  */
 __bpf_kfunc s64 xdp_tx_budget(void *map__map, u32 ifindex)
 {
@@ -288,8 +288,6 @@ __bpf_kfunc s64 xdp_tx_budget(void *map__map, u32 ifindex)
 	struct net_device *dev;
 	int err = 0, avail;
 
-	if (unlikely(!xdpq_is_queue_map(map)))
-		return -EINVAL;
 	rcu_read_lock();
 	dev = xdp_packet_target(xdpq_map(map), ifindex, &err);
 	if (unlikely(!dev))
