@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The rank ordered queue maps, BPF_MAP_TYPE_XDP_PIFO and
- * BPF_MAP_TYPE_XDP_RBTREE: attribute checks; a property test of each
+ * BPF_MAP_TYPE_XDP_RBTREE: a property test of each
  * against a reference model over 100,000 mixed operations with random
  * ranks (duplicates, and for the PIFO ranks below its window, beyond it and
  * sweeping past many window lengths); the PIFO window rules and strict
@@ -201,45 +201,6 @@ static void model_test(bool pifo)
 out:
 	free(m.e);
 	xdpq_rank__destroy(skel);
-}
-
-static void test_map_create_errors(void)
-{
-	const struct {
-		const char *name;
-		enum bpf_map_type type;
-		__u32 key_size, max_entries;
-		__u64 map_extra;
-		int err;
-	} cases[] = {
-		{ "pifo_valid", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 64, 0 },
-		{ "pifo_one_bucket", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 1, 0 },
-		{ "pifo_max_buckets", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 1 << 20, 0 },
-		{ "pifo_no_buckets", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 0, -EINVAL },
-		{ "pifo_not_pow2", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 100, -EINVAL },
-		{ "pifo_too_many_buckets", BPF_MAP_TYPE_XDP_PIFO, 4, 1024, 1 << 21, -E2BIG },
-		{ "pifo_zero_entries", BPF_MAP_TYPE_XDP_PIFO, 4, 0, 64, -EINVAL },
-		{ "pifo_key_size", BPF_MAP_TYPE_XDP_PIFO, 8, 1024, 64, -EINVAL },
-		{ "rbtree_valid", BPF_MAP_TYPE_XDP_RBTREE, 4, 1024, 0, 0 },
-		{ "rbtree_map_extra", BPF_MAP_TYPE_XDP_RBTREE, 4, 1024, 1, -EINVAL },
-		{ "rbtree_huge_entries", BPF_MAP_TYPE_XDP_RBTREE, 4, (1U << 24) + 1, 0, -E2BIG },
-		{ "rbtree_key_size", BPF_MAP_TYPE_XDP_RBTREE, 8, 1024, 0, -EINVAL },
-	};
-	int i, fd;
-
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_extra = cases[i].map_extra);
-
-		fd = bpf_map_create(cases[i].type, cases[i].name, cases[i].key_size,
-				    sizeof(struct bpf_xdp_queue_stats),
-				    cases[i].max_entries, &opts);
-		if (cases[i].err)
-			ASSERT_EQ(fd, cases[i].err, cases[i].name);
-		else
-			ASSERT_GE(fd, 0, cases[i].name);
-		if (fd >= 0)
-			close(fd);
-	}
 }
 
 /* Queue frames first_id.. with ranks[0..n - 1], in that order. */
@@ -470,8 +431,6 @@ out:
 
 void test_xdpq_rank(void)
 {
-	if (test__start_subtest("map_create_errors"))
-		test_map_create_errors();
 	if (test__start_subtest("pifo_model"))
 		model_test(true);
 	if (test__start_subtest("rbtree_model"))

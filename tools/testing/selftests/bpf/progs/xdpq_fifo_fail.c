@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Programs the verifier must refuse: every frame taken from a queue map
- * is sent or dropped exactly once, on every path, and only XDP programs
- * may take them.
+ * is sent or dropped exactly once, on every path, only XDP programs and
+ * their timer callbacks may take them, and only from XDP queue maps.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include "bpf_misc.h"
+#include "bpf_experimental.h"
 #include "xdpq_kfuncs.h"
 
 struct {
@@ -25,6 +26,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct leak_timer);
 } timers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} not_a_queue SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} devmap SEC(".maps");
+
+struct dequeue_work {
+	struct bpf_wq work;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dequeue_work);
+} works SEC(".maps");
 
 SEC("xdp")
 __success
@@ -131,6 +157,85 @@ int dequeue_from_tc(struct __sk_buff *skb)
 	if (frame)
 		xdp_packet_drop(frame);
 	return 0;
+}
+
+SEC("xdp")
+__failure __msg("arg#0 map_type 2 is not an XDP queue map")
+int dequeue_from_array(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&not_a_queue, 0, &rank);
+	if (frame)
+		xdp_packet_drop(frame);
+	return XDP_PASS;
+}
+
+SEC("xdp")
+__failure __msg("arg#0 map_type 14 is not an XDP queue map")
+int peek_devmap(struct xdp_md *ctx)
+{
+	__u64 rank;
+
+	return xdp_packet_peek_rank(&devmap, 0, &rank) ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+__failure __msg("arg#0 map_type 14 is not an XDP queue map")
+int budget_of_devmap(struct xdp_md *ctx)
+{
+	return xdp_tx_budget(&devmap, 1) > 0 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+__failure __msg("invalid mem access 'scalar'")
+int use_after_drop(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (!frame)
+		return XDP_PASS;
+	xdp_packet_drop(frame);
+	return frame->len;
+}
+
+SEC("xdp")
+__failure __msg("release kernel function xdp_packet_drop expects refcounted PTR_TO_BTF_ID")
+int drop_unowned_frame(struct xdp_md *ctx)
+{
+	struct xdp_frame *frame = bpf_core_cast(ctx, struct xdp_frame);
+
+	xdp_packet_drop(frame);
+	return XDP_PASS;
+}
+
+static int dequeue_in_wq(void *map, int *key, void *value)
+{
+	struct xdp_frame *frame;
+	__u64 rank;
+
+	frame = xdp_packet_dequeue(&fifo, 0, &rank);
+	if (frame)
+		xdp_packet_drop(frame);
+	return 0;
+}
+
+SEC("xdp")
+__failure __msg("kfunc xdp_packet_dequeue cannot be called from a sleepable context")
+int dequeue_from_workqueue(struct xdp_md *ctx)
+{
+	struct dequeue_work *w;
+	__u32 key = 0;
+
+	w = bpf_map_lookup_elem(&works, &key);
+	if (!w || bpf_wq_init(&w->work, &works, 0) ||
+	    bpf_wq_set_callback(&w->work, dequeue_in_wq, 0))
+		return XDP_PASS;
+	bpf_wq_start(&w->work, 0);
+	return XDP_PASS;
 }
 
 SEC("xdp")
