@@ -203,7 +203,7 @@ int use_after_drop(struct xdp_md *ctx)
 }
 
 SEC("xdp")
-__failure __msg("release kernel function xdp_packet_drop expects refcounted PTR_TO_BTF_ID")
+__failure __msg("R1 must be referenced or trusted")
 int drop_unowned_frame(struct xdp_md *ctx)
 {
 	struct xdp_frame *frame = bpf_core_cast(ctx, struct xdp_frame);
