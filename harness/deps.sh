@@ -7,6 +7,7 @@ pkgs=(
 	build-essential bc bison flex cpio kmod rsync xz-utils python3 git
 	libelf-dev libssl-dev libcap-dev zlib1g-dev libzstd-dev pkg-config
 	clang-19 llvm-19 lld-19 dwarves
+	libclang-rt-19-dev	# libFuzzer and the sanitizers' runtimes: make fuzz
 	qemu-system-x86 iproute2 ethtool python3-yaml
 )
 

@@ -3,39 +3,23 @@
  *
  * Each core is driven with a random mix of enqueues and dequeues and
  * compared, operation by operation, with a reference model: a list kept
- * sorted by (rank, arrival). Ranks include duplicates, ranks below the
- * head, and for the PIFO ranks beyond the window (clamped or, strict,
- * refused) and a rank clock that sweeps over many window lengths, also up
- * to the top of the u64 range, and strict priorities that must never be
- * adjusted. After each operation the peeked head rank, the count and the
- * PIFO window start are compared; the PIFO bitmap is checked against the
- * buckets from time to time. A targeted case checks that higher
- * priorities leave ahead of queued lower ones.
+ * sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
+ * ranks below the head, and for the PIFO ranks beyond the window (clamped
+ * or, strict, refused) and a rank clock that sweeps over many window
+ * lengths, also up to the top of the u64 range, and strict priorities
+ * that must never be adjusted. After each operation the peeked head rank,
+ * the count and the PIFO window start are compared, and every 997
+ * operations the whole core: PIFO buckets and bitmap, rbtree in-order
+ * walk and shape. A targeted case checks that higher priorities leave
+ * ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
+ * model with operation sequences of their own, requeues included.
  *
  * Usage: xdpq_test [ops per configuration] [seed]
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "xdpq_model.h"
 
-#include "../../../kernel/bpf/queue_map_pifo.h"
-#include "../../../kernel/bpf/queue_map_rbtree.h"
-
-struct tnode {
-	struct xdpq_node node;
-	unsigned int id;
-	int queued;
-};
-
-struct ref {		/* reference model entry */
-	u64 rank;
-	u64 seq;
-	unsigned int id;
-};
-
-static struct ref *model;
-static unsigned int model_n;
-static u64 seq;
+static struct model model;
+static struct model_pool pool;
 static unsigned long failures, total_ops;
 static u64 rng_state;
 
@@ -63,59 +47,24 @@ static u64 rnd_below(u64 n)
 		}							\
 	} while (0)
 
-/* Insert keeping (rank, seq) order: after all entries of equal rank. */
-static void model_push(u64 rank, unsigned int id)
+/* A model_*_mismatch() found nothing. */
+#define CHECK_MODEL(mismatch)						\
+	do {								\
+		const char *__why = (mismatch);				\
+									\
+		CHECK(!__why, "%s", __why);				\
+	} while (0)
+
+static void fixture_init(unsigned int cap, u32 nbuckets)
 {
-	unsigned int lo = 0, hi = model_n;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (model[mid].rank <= rank)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	memmove(&model[lo + 1], &model[lo], (model_n - lo) * sizeof(*model));
-	model[lo] = (struct ref){ .rank = rank, .seq = seq++, .id = id };
-	model_n++;
+	model_init(&model, cap, nbuckets);
+	model_pool_init(&pool, cap);
 }
 
-static struct ref model_pop(void)
+static void fixture_fini(void)
 {
-	struct ref r = model[0];
-
-	memmove(&model[0], &model[1], (model_n - 1) * sizeof(*model));
-	model_n--;
-	return r;
-}
-
-static struct tnode *nodes;
-static unsigned int *free_ids, nfree;
-
-static void pool_init(unsigned int n)
-{
-	unsigned int i;
-
-	nodes = calloc(n, sizeof(*nodes));
-	free_ids = calloc(n, sizeof(*free_ids));
-	model = calloc(n, sizeof(*model));
-	if (!nodes || !free_ids || !model)
-		exit(2);
-	for (i = 0; i < n; i++) {
-		nodes[i].id = i;
-		free_ids[i] = n - 1 - i;
-	}
-	nfree = n;
-	model_n = 0;
-	seq = 0;
-}
-
-static void pool_fini(void)
-{
-	free(nodes);
-	free(free_ids);
-	free(model);
+	model_fini(&model);
+	model_pool_fini(&pool);
 }
 
 /* Phase of the enqueue probability, in percent: fill, drain, hover. */
@@ -133,30 +82,93 @@ static unsigned int enq_percent(unsigned long op)
 	}
 }
 
-/* PIFO: bitmap bits match the non-empty buckets, at every level. */
-static void pifo_check_bitmap(struct xdpq_pifo *p)
+/* A priority 0..nbuckets - 1 with prio, else a rank relative to a clock
+ * that moves forward by about nbuckets / 512 + 1 per enqueue on average:
+ * far beyond the window, equal to the clock, behind it, or inside the
+ * window.
+ */
+static u64 pifo_test_rank(u64 *clock, u32 nbuckets, bool prio)
 {
-	u32 level, bit;
+	u64 rank;
 
-	for (bit = 0; bit < p->nbuckets; bit++) {
-		int set = !!(*xdpq_pifo_word(p, 0, bit) & (1ULL << (bit % 64)));
-
-		CHECK(set == !list_empty(&p->buckets[bit]),
-		      "leaf bit %u: %d", bit, set);
+	if (prio)
+		return rnd_below(nbuckets);
+	*clock += rnd_below(nbuckets / 256 + 2);
+	switch (rnd_below(10)) {
+	case 0:
+		rank = *clock + nbuckets + rnd_below(4 * (u64)nbuckets);
+		break;
+	case 1:
+		return *clock;
+	case 2:
+		return *clock - rnd_below(nbuckets);
+	default:
+		rank = *clock + rnd_below(nbuckets);
 	}
-	for (level = 1; level < p->levels; level++) {
-		for (bit = 0; bit < p->level_bits[level]; bit++) {
-			u64 below = *xdpq_pifo_word(p, level - 1, bit * 64);
-			u64 w = *xdpq_pifo_word(p, level, bit);
-			int set = !!(w & (1ULL << (bit % 64)));
-
-			CHECK(set == !!below, "level %u bit %u", level, bit);
-		}
-	}
+	return rank < *clock ? ~0ULL : rank;	/* no u64 wrap */
 }
 
-/* With prio, ranks are priorities 0..nbuckets - 1: they stay inside the
- * initial window, so none is adjusted.
+/* Returns whether the entry was queued. */
+static bool pifo_test_push(struct xdpq_pifo *p, u64 *clock, bool prio,
+			   unsigned long *placed)
+{
+	struct model_node *t = model_pool_get(&pool);
+	bool strict = rnd_below(4) == 0;
+	u64 rank = pifo_test_rank(clock, p->nbuckets, prio);
+	enum model_place place;
+	u64 eff = 0, model_eff;
+	int err;
+
+	/* The lockless check agrees with a strict push when the queue is
+	 * not empty (the map checks depth).
+	 */
+	CHECK(!model.n || !strict ||
+	      xdpq_pifo_beyond(p, rank) == model_pifo_beyond(&model, rank),
+	      "beyond(%llu)", (unsigned long long)rank);
+	place = model_pifo_place(&model, rank, strict, &model_eff);
+	placed[place]++;
+	if (prio)
+		CHECK(model_eff == rank && model.base == 0,
+		      "priority %llu moved", (unsigned long long)rank);
+
+	err = xdpq_pifo_push(p, &t->node.list, rank, strict, &eff);
+	CHECK(err == (place == MODEL_REFUSED ? -ERANGE : 0), "push err %d", err);
+	if (err) {
+		model_pool_put(&pool, t);
+		return false;
+	}
+	CHECK(eff == model_eff, "eff %llu want %llu", (unsigned long long)eff,
+	      (unsigned long long)model_eff);
+	t->node.rank = eff;
+	model_insert(&model, model_eff, t->id, false);
+	return true;
+}
+
+static void pifo_test_pop(struct xdpq_pifo *p)
+{
+	struct list_head *e = xdpq_pifo_pop(p);
+	struct model_entry r;
+	struct model_node *t;
+
+	if (!model.n) {
+		CHECK(!e, "pop from empty queue");
+		return;
+	}
+	r = model_pop(&model);
+	CHECK(e, "pop returned NULL, depth %u", model.n + 1);
+	if (!e)
+		exit(1);
+	t = model_node_of_list(e);
+	CHECK(t->id == r.id && t->node.rank == r.rank,
+	      "pop id %u rank %llu, want id %u rank %llu",
+	      t->id, (unsigned long long)t->node.rank,
+	      r.id, (unsigned long long)r.rank);
+	model_pool_put(&pool, t);
+}
+
+/* Ranks go in relative to a clock that sweeps over many windows (see
+ * pifo_test_rank()); with prio, they are priorities 0..nbuckets - 1: they
+ * stay inside the initial window, so none is adjusted.
  */
 static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 		      unsigned int cap, bool prio)
@@ -164,165 +176,41 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	u32 words = xdpq_pifo_layout(NULL, nbuckets);
 	struct list_head *buckets = calloc(nbuckets, sizeof(*buckets));
 	u64 *bitmap = calloc(words, sizeof(*bitmap));
-	unsigned long op, clamped = 0, refused = 0, below = 0, restarts = 0;
-	unsigned long enq = 0, deq = 0, slides = 0;
-	u64 clock = start, base = 0;
-	struct xdpq_pifo p;
+	unsigned long op, placed[MODEL_NR_PLACE] = {}, enq = 0, deq = 0;
 	unsigned int maxdepth = 0;
+	u64 clock = start;
+	struct xdpq_pifo p;
 
 	if (!buckets || !bitmap)
 		exit(2);
 	xdpq_pifo_init(&p, buckets, bitmap, nbuckets);
-	pool_init(cap);
+	fixture_init(cap, nbuckets);
 
 	for (op = 0; op < ops; op++) {
-		bool do_enq = rnd_below(100) < enq_percent(op);
-		u64 rank, peek;
-
-		if (do_enq && nfree) {
-			unsigned int id = free_ids[--nfree];
-			struct tnode *t = &nodes[id];
-			bool strict = rnd_below(4) == 0;
-			u64 eff = 0, model_eff, d, slid;
-			int err, model_err = 0;
-			bool model_beyond = false;
-
-			/* rank relative to a clock that moves forward by
-			 * about nbuckets / 512 + 1 per enqueue on average
-			 */
-			clock += rnd_below(nbuckets / 256 + 2);
-			switch (rnd_below(10)) {
-			case 0:		/* far beyond the window */
-				d = nbuckets + rnd_below(4 * (u64)nbuckets);
-				break;
-			case 1:		/* a duplicate of the clock */
-				d = 0;
-				break;
-			case 2:		/* behind */
-				rank = clock - rnd_below(nbuckets);
-				d = ~0ULL;
-				break;
-			default:
-				d = rnd_below(nbuckets);
-			}
-			if (d != ~0ULL) {
-				rank = clock + d;
-				if (rank < clock)	/* no u64 wrap */
-					rank = ~0ULL;
-			}
-			if (prio)
-				rank = rnd_below(nbuckets);
-
-			/* The model of the window, see queue_map_pifo.h:
-			 * base only moves on enqueue; the head is model[0].
-			 */
-			model_eff = rank;
-			if (!model_n) {
-				if (rank < base || rank - base >= nbuckets) {
-					base = rank;
-					restarts++;
-				}
-			} else if (rank < base) {
-				model_eff = base;
-				below++;
-			} else if (rank - base >= nbuckets) {
-				/* slide as far as the head allows */
-				slid = rank - nbuckets + 1;
-				if (model[0].rank < slid)
-					slid = model[0].rank;
-				if (rank - slid < nbuckets) {
-					base = slid;
-					slides++;
-				} else if (strict) {
-					model_beyond = true;
-					model_err = -ERANGE;
-					refused++;
-				} else {
-					base = slid;
-					model_eff = base + nbuckets - 1;
-					clamped++;
-				}
-			}
-			if (prio)
-				CHECK(model_eff == rank && base == 0,
-				      "priority %llu moved", (unsigned long long)rank);
-
-			/* The lockless check agrees with a strict push when
-			 * the queue is not empty (the map checks depth).
-			 */
-			CHECK(!model_n || !strict ||
-			      xdpq_pifo_beyond(&p, rank) == model_beyond,
-			      "beyond(%llu)", (unsigned long long)rank);
-			err = xdpq_pifo_push(&p, &t->node.list, rank, strict,
-					     &eff);
-			CHECK(err == model_err, "push err %d want %d", err,
-			      model_err);
-			if (err) {
-				free_ids[nfree++] = id;
-			} else {
-				CHECK(eff == model_eff, "eff %llu want %llu",
-				      (unsigned long long)eff,
-				      (unsigned long long)model_eff);
-				t->node.rank = eff;
-				model_push(model_eff, id);
-				enq++;
-			}
+		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
+			enq += pifo_test_push(&p, &clock, prio, placed);
 		} else {
-			struct list_head *e = xdpq_pifo_pop(&p);
-
-			if (!model_n) {
-				CHECK(!e, "pop from empty queue");
-			} else {
-				struct ref r = model_pop();
-				struct tnode *t;
-
-				CHECK(e, "pop returned NULL, depth %u", model_n + 1);
-				if (!e)
-					exit(1);
-				t = container_of(e, struct tnode, node.list);
-				CHECK(t->id == r.id && t->node.rank == r.rank,
-				      "pop id %u rank %llu, want id %u rank %llu",
-				      t->id, (unsigned long long)t->node.rank,
-				      r.id, (unsigned long long)r.rank);
-				free_ids[nfree++] = t->id;
-				deq++;
-			}
+			deq += !!model.n;
+			pifo_test_pop(&p);
 		}
-
-		CHECK(p.count == model_n, "count %llu want %u",
-		      (unsigned long long)p.count, model_n);
-		CHECK(p.base == base, "base %llu want %llu",
-		      (unsigned long long)p.base, (unsigned long long)base);
-		if (model_n) {
-			CHECK(xdpq_pifo_peek(&p, &peek) && peek == model[0].rank,
-			      "peek %llu want %llu", (unsigned long long)peek,
-			      (unsigned long long)model[0].rank);
-		} else {
-			CHECK(!xdpq_pifo_peek(&p, &peek), "peek on empty");
-		}
-		if (model_n > maxdepth)
-			maxdepth = model_n;
-		if (nbuckets <= 4096 && op % 997 == 0)
-			pifo_check_bitmap(&p);
+		CHECK_MODEL(model_pifo_head_mismatch(&p, &model));
+		if (model.n > maxdepth)
+			maxdepth = model.n;
+		if (op % 997 == 0)
+			CHECK_MODEL(model_pifo_mismatch(&p, &model));
 	}
-	/* drain */
-	while (model_n) {
-		struct list_head *e = xdpq_pifo_pop(&p);
-		struct ref r = model_pop();
-
-		CHECK(e && container_of(e, struct tnode, node.list)->id == r.id,
-		      "drain order");
-	}
-	CHECK(!xdpq_pifo_pop(&p) && !p.count, "not empty after drain");
-	if (nbuckets <= 4096)
-		pifo_check_bitmap(&p);
+	while (model.n)
+		pifo_test_pop(&p);
+	CHECK(!xdpq_pifo_pop(&p), "not empty after drain");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
 	printf("pifo   nbuckets %-8u %s %-20llu ops %lu: enq %lu deq %lu clamped %lu refused %lu below %lu slides %lu restarts %lu max depth %u, clock swept %.1f windows\n",
 	       nbuckets, prio ? "prio " : "start", (unsigned long long)start,
-	       ops, enq, deq, clamped, refused, below, slides, restarts,
+	       ops, enq, deq, placed[MODEL_CLAMPED], placed[MODEL_REFUSED],
+	       placed[MODEL_BELOW], placed[MODEL_SLID], placed[MODEL_RESTART],
 	       maxdepth, (double)(clock - start) / nbuckets);
 	total_ops += ops;
-	pool_fini();
+	fixture_fini();
 	free(buckets);
 	free(bitmap);
 }
@@ -338,8 +226,8 @@ static void test_pifo_priority(void)
 	static const u64 want[] = { 0, 3, 5, 5, 5 };
 	struct list_head buckets[8], *e;
 	u64 bitmap[1], eff, rank;
+	struct model_node t[6];
 	unsigned int c, i, n;
-	struct tnode t[6];
 	struct xdpq_pifo p;
 
 	for (c = 0; c < ARRAY_SIZE(fill); c++) {
@@ -374,7 +262,7 @@ static void test_pifo_priority(void)
 			CHECK(e, "case %u pop %u: empty", c, i);
 			if (!e)
 				break;
-			rank = container_of(e, struct tnode, node.list)->node.rank;
+			rank = model_node_of_list(e)->node.rank;
 			CHECK(rank == want[i], "case %u pop %u: rank %llu want %llu",
 			      c, i, (unsigned long long)rank,
 			      (unsigned long long)want[i]);
@@ -383,82 +271,73 @@ static void test_pifo_priority(void)
 				      "case %u: not the rank 0 frame first", c);
 		}
 		CHECK(!xdpq_pifo_pop(&p) && !p.count, "case %u not empty", c);
-		pifo_check_bitmap(&p);
+		CHECK_MODEL(model_pifo_bitmap_mismatch(&p, 0));
 	}
 	printf("pifo   priority: ranks 0 and 3 leave ahead of queued 5s\n");
+}
+
+static void rbtree_test_pop(struct xdpq_rbtree *t)
+{
+	struct xdpq_node *x = xdpq_rbtree_pop(t);
+	struct model_entry r;
+	struct model_node *n;
+
+	if (!model.n) {
+		CHECK(!x, "pop from empty tree");
+		return;
+	}
+	r = model_pop(&model);
+	CHECK(x, "pop returned NULL");
+	if (!x)
+		exit(1);
+	n = model_node_of(x);
+	CHECK(n->id == r.id && x->rank == r.rank,
+	      "pop id %u rank %llu, want id %u rank %llu",
+	      n->id, (unsigned long long)x->rank, r.id,
+	      (unsigned long long)r.rank);
+	model_pool_put(&pool, n);
 }
 
 static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 {
 	unsigned long op, enq = 0, deq = 0;
+	unsigned int i, maxdepth = 0;
 	struct xdpq_rbtree t;
-	unsigned int maxdepth = 0;
 	u64 dups[8];
-	unsigned int i;
 
 	for (i = 0; i < 8; i++)
 		dups[i] = rnd_below(spread);
 	xdpq_rbtree_init(&t);
-	pool_init(cap);
+	fixture_init(cap, 0);
 
 	for (op = 0; op < ops; op++) {
-		bool do_enq = rnd_below(100) < enq_percent(op);
-		u64 rank, peek;
+		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
+			struct model_node *n = model_pool_get(&pool);
+			u64 rank = rnd_below(3) ? rnd_below(spread) :
+						  dups[rnd_below(8)];
 
-		if (do_enq && nfree) {
-			struct tnode *n = &nodes[free_ids[--nfree]];
-
-			rank = rnd_below(3) ? rnd_below(spread) :
-					      dups[rnd_below(8)];
 			n->node.rank = rank;
 			xdpq_rbtree_push(&t, &n->node);
-			model_push(rank, n->id);
+			model_insert(&model, rank, n->id, false);
 			enq++;
 		} else {
-			struct xdpq_node *x = xdpq_rbtree_pop(&t);
-
-			if (!model_n) {
-				CHECK(!x, "pop from empty tree");
-			} else {
-				struct ref r = model_pop();
-				struct tnode *n;
-
-				CHECK(x, "pop returned NULL");
-				if (!x)
-					exit(1);
-				n = container_of(x, struct tnode, node);
-				CHECK(n->id == r.id && x->rank == r.rank,
-				      "pop id %u rank %llu, want id %u rank %llu",
-				      n->id, (unsigned long long)x->rank, r.id,
-				      (unsigned long long)r.rank);
-				free_ids[nfree++] = n->id;
-				deq++;
-			}
+			deq += !!model.n;
+			rbtree_test_pop(&t);
 		}
-		if (model_n) {
-			CHECK(xdpq_rbtree_peek(&t, &peek) &&
-			      peek == model[0].rank, "peek %llu want %llu",
-			      (unsigned long long)peek,
-			      (unsigned long long)model[0].rank);
-		} else {
-			CHECK(!xdpq_rbtree_peek(&t, &peek), "peek on empty");
-		}
-		if (model_n > maxdepth)
-			maxdepth = model_n;
+		CHECK_MODEL(model_rbtree_head_mismatch(&t, &model));
+		if (model.n > maxdepth)
+			maxdepth = model.n;
+		if (op % 997 == 0)
+			CHECK_MODEL(model_rbtree_mismatch(&t, &model));
 	}
-	while (model_n) {
-		struct xdpq_node *x = xdpq_rbtree_pop(&t);
-		struct ref r = model_pop();
-
-		CHECK(x && container_of(x, struct tnode, node)->id == r.id,
-		      "drain order");
-	}
+	while (model.n)
+		rbtree_test_pop(&t);
 	CHECK(!xdpq_rbtree_pop(&t), "not empty after drain");
 
 	printf("rbtree spread %-20llu ops %lu: enq %lu deq %lu max depth %u\n",
 	       (unsigned long long)spread, ops, enq, deq, maxdepth);
 	total_ops += ops;
-	pool_fini();
+	fixture_fini();
 }
 
 int main(int argc, char **argv)

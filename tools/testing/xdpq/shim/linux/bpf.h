@@ -4,6 +4,7 @@
 #define __XDPQ_SHIM_BPF_H__
 
 #include <linux/types.h>
+#include <uapi/linux/bpf.h>	/* the map types, as in linux/bpf.h */
 
 struct bpf_map {
 	u32 map_type;

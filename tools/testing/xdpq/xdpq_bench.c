@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Native microbenchmark of the XDP queue map ordering cores.
+ *
+ * For each core (FIFO, PIFO, rbtree), each standing queue size (1k, 64k
+ * and 1M queued frames) and each rank pattern, the queue is filled to the
+ * size, then a steady state of enqueue+dequeue pairs is timed: a frame
+ * goes in with a new rank, the head comes out and is the next frame to go
+ * in, so the size stays put. After a warm-up of a quarter of the queue's
+ * worth of pairs (at least 16k), which also sizes the repetitions to about
+ * 50 ms each (16k to 1M pairs, or --ops), the time per pair is reported
+ * over --reps repetitions: min, median, max. Time is the thread's CPU
+ * time, so that the run can share the machine: time spent descheduled is
+ * not counted, cache and memory contention is.
+ *
+ * Frames are laid out as the map sees them: a struct xdp_frame with the
+ * struct xdpq_node right behind it (xdpq_frame_node()), each in a slot of
+ * --frame-size bytes (128 by default: packed; real frames sit up to a
+ * page apart, which only adds cache misses), on huge pages like the
+ * kernel's direct map. A queue of n frames uses the first n + 1 slots,
+ * all preallocated and handed out in a random order at fill time, as a
+ * page pool recycles them, so that queue order is not memory order: at
+ * 64k and 1M frames, touching the frame
+ * that leaves is a cache miss for every core, the FIFO included. The
+ * "vs fifo" column divides by the FIFO at the same size, the cost of
+ * that memory traffic with no ordering work at all.
+ *
+ * Rank patterns, the same for the PIFO and the rbtree:
+ * - random: the classic hold model. Each new rank is the rank just
+ *   dequeued plus a uniform random increment of up to half the PIFO
+ *   window (32768), so it lands at a random place among the queued ranks
+ *   and the whole queue turns over.
+ * - monotonic: ranks that only grow, like virtual time or departure
+ *   timestamps. A clock advances on each enqueue, by half the window per
+ *   queue's worth of enqueues, and the rank is the clock plus a random
+ *   delay of up to a quarter window (16384): new frames go in near the
+ *   tail, and the PIFO window slides along, sweeping past its 65536
+ *   buckets many times in a run.
+ * Either way the queued ranks span at most 5/8 of the window, at every
+ * size, so no PIFO rank needs clamping and its order is exact (checked:
+ * the count of ranks the window adjusted is printed). The window is 65536
+ * buckets (map_extra 65536): a scheduler's horizon at fine granularity,
+ * e.g. 65 ms in microsecond buckets, and three bitmap levels, so that
+ * finding the next non-empty bucket does its full walk; at 1k frames most
+ * buckets are empty and the walk skips many, at 1M each holds about 16.
+ * The FIFO ignores ranks: one pattern, arrival order.
+ *
+ * The time includes drawing the rank (splitmix64, a few ns) and the
+ * bookkeeping the map does around each call (the node's rank); no
+ * locking. The issue's target is checked at the end: PIFO
+ * enqueue+dequeue flat, within 2x, from 1k to 1M queued frames, on the
+ * fastest repetitions (contention only adds time).
+ *
+ * Usage: xdpq_bench [--csv PATH] [--check] [--ops N] [--reps N]
+ *                   [--frame-size BYTES]
+ *   --csv    also write core,pattern,queued,rep,ns_per_op rows to PATH
+ *   --check  exit 1 if the target is missed (else only print FAIL)
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "xdpq_fifo.h"
+#include "../../../kernel/bpf/queue_map_pifo.h"
+#include "../../../kernel/bpf/queue_map_rbtree.h"
+
+#define BENCH_WINDOW		65536	/* PIFO buckets */
+#define BENCH_HOLD		(BENCH_WINDOW / 2)	/* random increments */
+#define BENCH_DELAY		(BENCH_WINDOW / 4)	/* monotonic delays */
+#define BENCH_REP_NS		50e6	/* length of a repetition */
+#define BENCH_MIN_OPS		(1UL << 14)
+#define BENCH_MAX_OPS		(1UL << 20)
+#define BENCH_MAX_REPS		25
+#define BENCH_HUGE_PAGE		(2UL << 20)
+#define BENCH_TARGET		2.0	/* PIFO 1M / 1k */
+
+enum bench_core { BENCH_FIFO, BENCH_PIFO, BENCH_RBTREE, BENCH_NR_CORES };
+enum bench_pattern { BENCH_RANDOM, BENCH_MONOTONIC, BENCH_NR_PATTERNS };
+
+static const char * const bench_core_name[] = { "fifo", "pifo", "rbtree" };
+static const char * const bench_pattern_name[] = { "random", "monotonic" };
+static const u32 bench_sizes[] = { 1U << 10, 1U << 16, 1U << 20 };
+static const char * const bench_size_name[] = { "1k", "64k", "1M" };
+
+#define BENCH_NR_SIZES	ARRAY_SIZE(bench_sizes)
+
+struct bench {
+	enum bench_core core;
+	enum bench_pattern pattern;
+	struct list_head fifo;
+	struct xdpq_pifo pifo;
+	struct xdpq_rbtree rbtree;
+	struct xdpq_node *spare;	/* the frame to enqueue next */
+	u64 held;			/* random: last rank dequeued */
+	u64 rng;
+	u64 clock;			/* monotonic ranks, 48.16 fixed point */
+	u64 step;
+	u64 adjusted;			/* PIFO ranks the window changed */
+};
+
+struct bench_opts {
+	unsigned long ops;		/* per repetition, 0: about 50 ms */
+	unsigned int reps;
+	size_t frame_size;
+	const char *csv;
+	bool check;
+};
+
+/* ns per pair of each repetition, and its summary. */
+struct bench_result {
+	double ns[BENCH_MAX_REPS];
+	double min, median, max;
+};
+
+static struct bench_result results[BENCH_NR_CORES][BENCH_NR_PATTERNS]
+				  [BENCH_NR_SIZES];
+static bool measured[BENCH_NR_CORES][BENCH_NR_PATTERNS][BENCH_NR_SIZES];
+
+static u64 bench_random(u64 *state)
+{
+	/* splitmix64 */
+	u64 z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static inline u64 bench_rank(struct bench *b)
+{
+	if (b->pattern == BENCH_RANDOM)
+		return b->held + (bench_random(&b->rng) & (BENCH_HOLD - 1));
+	b->clock += b->step;
+	return (b->clock >> 16) + (bench_random(&b->rng) & (BENCH_DELAY - 1));
+}
+
+/* The FIFO ignores ranks: its one pattern is arrival order. */
+static const char *bench_pattern_label(enum bench_core core,
+				       enum bench_pattern pattern)
+{
+	return core == BENCH_FIFO ? "arrival" : bench_pattern_name[pattern];
+}
+
+static inline void bench_enqueue(struct bench *b, struct xdpq_node *node)
+{
+	u64 rank;
+
+	switch (b->core) {
+	case BENCH_FIFO:
+		node->rank = 0;
+		xdpq_fifo_push(&b->fifo, node);
+		break;
+	case BENCH_PIFO:
+		rank = bench_rank(b);
+		xdpq_pifo_push(&b->pifo, &node->list, rank, false, &node->rank);
+		b->adjusted += node->rank != rank;
+		break;
+	default:
+		node->rank = bench_rank(b);
+		xdpq_rbtree_push(&b->rbtree, node);
+	}
+}
+
+static inline struct xdpq_node *bench_dequeue(struct bench *b)
+{
+	switch (b->core) {
+	case BENCH_FIFO:
+		return xdpq_fifo_pop(&b->fifo);
+	case BENCH_PIFO:
+		return container_of(xdpq_pifo_pop(&b->pifo), struct xdpq_node,
+				    list);
+	default:
+		return xdpq_rbtree_pop(&b->rbtree);
+	}
+}
+
+/* ops enqueue+dequeue pairs; returns CPU ns per pair. */
+static double bench_pairs(struct bench *b, unsigned long ops)
+{
+	struct timespec t0, t1;
+	unsigned long i;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	for (i = 0; i < ops; i++) {
+		bench_enqueue(b, b->spare);
+		b->spare = bench_dequeue(b);
+		b->held = b->spare->rank;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       ops;
+}
+
+/* The frames: slots of frame_size bytes, and the order in which the
+ * first ones are handed out.
+ */
+struct bench_frames {
+	char *mem;
+	u32 *order;
+	size_t frame_size;
+};
+
+/* A random order of the first n slots (Fisher-Yates). */
+static void bench_shuffle(struct bench_frames *f, u32 n, u64 *rng)
+{
+	u32 i, j, t;
+
+	for (i = 0; i < n; i++)
+		f->order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = bench_random(rng) % (i + 1);
+		t = f->order[i];
+		f->order[i] = f->order[j];
+		f->order[j] = t;
+	}
+}
+
+static struct xdpq_node *bench_node(const struct bench_frames *f, u32 i)
+{
+	return xdpq_frame_node((struct xdp_frame *)(f->mem +
+						   i * f->frame_size));
+}
+
+static void bench_fill(struct bench *b, struct bench_frames *f, u32 n,
+		       struct list_head *buckets, u64 *bitmap)
+{
+	u32 i;
+
+	bench_shuffle(f, n + 1, &b->rng);
+	INIT_LIST_HEAD(&b->fifo);
+	memset(bitmap, 0,
+	       xdpq_pifo_layout(NULL, BENCH_WINDOW) * sizeof(*bitmap));
+	xdpq_pifo_init(&b->pifo, buckets, bitmap, BENCH_WINDOW);
+	xdpq_rbtree_init(&b->rbtree);
+	b->held = 0;
+	b->clock = 0;
+	b->step = ((u64)BENCH_WINDOW / 2 << 16) / n;
+	for (i = 0; i < n; i++)
+		bench_enqueue(b, bench_node(f, f->order[i]));
+	b->spare = bench_node(f, f->order[n]);
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void bench_summarise(struct bench_result *r, unsigned int reps)
+{
+	double sorted[BENCH_MAX_REPS];
+
+	memcpy(sorted, r->ns, reps * sizeof(*sorted));
+	qsort(sorted, reps, sizeof(*sorted), bench_cmp);
+	r->min = sorted[0];
+	r->max = sorted[reps - 1];
+	r->median = reps % 2 ? sorted[reps / 2] :
+			       (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
+}
+
+static void bench_one(struct bench *b, struct bench_frames *f,
+		      unsigned int size, const struct bench_opts *o,
+		      struct list_head *buckets, u64 *bitmap)
+{
+	struct bench_result *r = &results[b->core][b->pattern][size];
+	u32 n = bench_sizes[size];
+	unsigned long ops = o->ops;
+	unsigned int rep;
+	double warm;
+
+	bench_fill(b, f, n, buckets, bitmap);
+	warm = bench_pairs(b, n / 4 > BENCH_MIN_OPS ? n / 4 : BENCH_MIN_OPS);
+	if (!ops)
+		ops = clamp((unsigned long)(BENCH_REP_NS / warm), BENCH_MIN_OPS,
+			    BENCH_MAX_OPS);
+	for (rep = 0; rep < o->reps; rep++)
+		r->ns[rep] = bench_pairs(b, ops);
+	bench_summarise(r, o->reps);
+	measured[b->core][b->pattern][size] = true;
+
+	printf("%-7s %-10s %6s %8lu %9.1f %9.1f %9.1f %8.2f %8.2f\n",
+	       bench_core_name[b->core], bench_pattern_label(b->core, b->pattern),
+	       bench_size_name[size], ops, r->min, r->median, r->max,
+	       r->min / results[b->core][b->pattern][0].min,
+	       r->min / results[BENCH_FIFO][BENCH_RANDOM][size].min);
+	fflush(stdout);
+}
+
+static void bench_alloc(struct bench_frames *f, size_t frame_size,
+			struct list_head **buckets, u64 **bitmap)
+{
+	u32 n = bench_sizes[BENCH_NR_SIZES - 1] + 1;
+	size_t bytes = round_up((size_t)n * frame_size, BENCH_HUGE_PAGE);
+
+	f->frame_size = frame_size;
+	f->mem = aligned_alloc(BENCH_HUGE_PAGE, bytes);
+	f->order = calloc(n, sizeof(*f->order));
+	*buckets = calloc(BENCH_WINDOW, sizeof(**buckets));
+	*bitmap = calloc(xdpq_pifo_layout(NULL, BENCH_WINDOW), sizeof(**bitmap));
+	if (!f->mem || !f->order || !*buckets || !*bitmap) {
+		fprintf(stderr, "xdpq_bench: out of memory\n");
+		exit(2);
+	}
+	madvise(f->mem, bytes, MADV_HUGEPAGE);	/* best effort */
+	memset(f->mem, 0, bytes);			/* fault it in */
+}
+
+static void bench_write_csv(const struct bench_opts *o)
+{
+	unsigned int c, p, s, rep;
+	FILE *csv = fopen(o->csv, "w");
+
+	if (!csv) {
+		perror(o->csv);
+		exit(2);
+	}
+	fprintf(csv, "core,pattern,queued,rep,ns_per_op\n");
+	for (c = 0; c < BENCH_NR_CORES; c++)
+		for (p = 0; p < BENCH_NR_PATTERNS; p++)
+			for (s = 0; s < BENCH_NR_SIZES; s++)
+				for (rep = 0; measured[c][p][s] && rep < o->reps;
+				     rep++)
+					fprintf(csv, "%s,%s,%u,%u,%.2f\n",
+						bench_core_name[c],
+						bench_pattern_label(c, p),
+						bench_sizes[s], rep,
+						results[c][p][s].ns[rep]);
+	if (fclose(csv)) {
+		perror(o->csv);
+		exit(2);
+	}
+}
+
+/* The target; returns the number of misses. */
+static unsigned int bench_check_target(void)
+{
+	unsigned int p, misses = 0;
+
+	for (p = 0; p < BENCH_NR_PATTERNS; p++) {
+		const struct bench_result *r = results[BENCH_PIFO][p];
+		double ratio = r[BENCH_NR_SIZES - 1].min / r[0].min;
+		bool pass = ratio <= BENCH_TARGET;
+
+		printf("%s: native PIFO %s enqueue+dequeue flat from 1k to 1M queued: %.1f -> %.1f ns, %.2fx (target <= %.0fx)\n",
+		       pass ? "PASS" : "FAIL", bench_pattern_name[p], r[0].min,
+		       r[BENCH_NR_SIZES - 1].min, ratio, BENCH_TARGET);
+		misses += !pass;
+	}
+	printf("for scale: the FIFO, no ordering work, goes %.1f -> %.1f ns (%.2fx) over the same sizes\n",
+	       results[BENCH_FIFO][BENCH_RANDOM][0].min,
+	       results[BENCH_FIFO][BENCH_RANDOM][BENCH_NR_SIZES - 1].min,
+	       results[BENCH_FIFO][BENCH_RANDOM][BENCH_NR_SIZES - 1].min /
+	       results[BENCH_FIFO][BENCH_RANDOM][0].min);
+	return misses;
+}
+
+static void bench_usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [--csv PATH] [--check] [--ops N] [--reps N] [--frame-size BYTES]\n",
+		prog);
+	exit(2);
+}
+
+static void bench_parse(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "csv", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "frame-size", required_argument, NULL, 'f' },
+		{ }
+	};
+	int opt;
+
+	*o = (struct bench_opts){ .reps = 5, .frame_size = 128 };
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			o->csv = optarg;
+			break;
+		case 'k':
+			o->check = true;
+			break;
+		case 'o':
+			o->ops = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			o->reps = strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			o->frame_size = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			bench_usage(argv[0]);
+		}
+	}
+	if (optind != argc || !o->reps || o->reps > BENCH_MAX_REPS ||
+	    o->frame_size < sizeof(struct xdp_frame) + sizeof(struct xdpq_node) ||
+	    o->frame_size % 8)
+		bench_usage(argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .rng = 0x5eed };
+	struct list_head *buckets;
+	struct bench_frames f;
+	struct bench_opts o;
+	unsigned int size, misses;
+	u64 *bitmap;
+
+	bench_parse(argc, argv, &o);
+	bench_alloc(&f, o.frame_size, &buckets, &bitmap);
+
+	printf("xdpq native bench: CPU ns per enqueue+dequeue pair, %u reps, PIFO window %u buckets, %zu byte frames\n",
+	       o.reps, BENCH_WINDOW, o.frame_size);
+	printf("%-7s %-10s %6s %8s %9s %9s %9s %8s %8s\n", "core", "pattern",
+	       "queued", "pairs", "min", "median", "max", "vs 1k", "vs fifo");
+	for (b.core = 0; b.core < BENCH_NR_CORES; b.core++) {
+		for (b.pattern = 0; b.pattern < BENCH_NR_PATTERNS; b.pattern++) {
+			if (b.core == BENCH_FIFO && b.pattern != BENCH_RANDOM)
+				continue;	/* ranks are ignored */
+			for (size = 0; size < BENCH_NR_SIZES; size++)
+				bench_one(&b, &f, size, &o, buckets, bitmap);
+		}
+	}
+	printf("pifo: %llu ranks adjusted by the window (0: exact order)\n",
+	       (unsigned long long)b.adjusted);
+	if (o.csv)
+		bench_write_csv(&o);
+
+	misses = bench_check_target();
+	free(f.mem);
+	free(f.order);
+	free(buckets);
+	free(bitmap);
+	return o.check && misses ? 1 : 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Input decoding, node bookkeeping and checks shared by the libFuzzer
+ * fuzzers of the ordering cores (xdpq_fuzz_{fifo,pifo,rbtree}.c).
+ *
+ * A fuzz input is a sequence of operations: an opcode byte each, then the
+ * operands it needs; an input cut short reads as zeros. A fuzzer applies
+ * each operation to a core and to its model (xdpq_model.h) and checks that
+ * the two agree after it. Any disagreement aborts, which libFuzzer reports
+ * as a crash, with the input that caused it saved as an artifact.
+ *
+ * Ranks are decoded as an anchor, a place where a core's rules change
+ * (zero, the head, the tail, the last rank queued, the top of the u64
+ * range, the PIFO window), plus a signed 16-bit offset, or as a raw u64:
+ * the interesting ranks are a few bytes away rather than one in 2^64.
+ *
+ * Nodes come from a pool of FUZZ_NODES, as many as an input of libFuzzer's
+ * default maximum length can queue. A dequeued node is held, like a frame
+ * being sent, until the input requeues it (a send the device refused) or
+ * releases it (sent); the last one held goes first.
+ */
+#ifndef __XDPQ_FUZZ_H__
+#define __XDPQ_FUZZ_H__
+
+#include <stdint.h>
+
+#include "xdpq_model.h"
+
+#define FUZZ_NODES	4096
+
+struct fuzz_input {
+	const u8 *data;
+	size_t len;
+};
+
+struct fuzz_nodes {
+	bool ready;
+	struct model_pool pool;
+	struct model_node *held[FUZZ_NODES];
+	unsigned int nheld;
+	u64 last_rank;		/* of the last node queued */
+};
+
+#define FUZZ_CHECK(cond, fmt, ...)					\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "xdpq fuzz: %s: " fmt "\n",	\
+				__func__, ##__VA_ARGS__);		\
+			abort();					\
+		}							\
+	} while (0)
+
+/* A model_*_mismatch() found nothing. */
+#define FUZZ_CHECK_MODEL(mismatch)					\
+	do {								\
+		const char *__why = (mismatch);				\
+									\
+		FUZZ_CHECK(!__why, "%s", __why);			\
+	} while (0)
+
+static inline u8 fuzz_byte(struct fuzz_input *in)
+{
+	if (!in->len)
+		return 0;
+	in->len--;
+	return *in->data++;
+}
+
+/* n bytes, little-endian, as an unsigned number. */
+static inline u64 fuzz_bytes(struct fuzz_input *in, unsigned int n)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (u64)fuzz_byte(in) << (8 * i);
+	return v;
+}
+
+/* A rank: one of the nanchors anchors plus a signed 16-bit offset (which
+ * may wrap around the u64 range), or a raw u64.
+ */
+static inline u64 fuzz_rank(struct fuzz_input *in, const u64 *anchors,
+			    unsigned int nanchors)
+{
+	unsigned int which = fuzz_byte(in) % (nanchors + 1);
+
+	if (which == nanchors)
+		return fuzz_bytes(in, 8);
+	return anchors[which] + (s16)fuzz_bytes(in, 2);
+}
+
+/* The head and tail ranks of the model, 0 when it is empty. */
+static inline u64 fuzz_head(const struct model *m)
+{
+	return m->n ? m->e[0].rank : 0;
+}
+
+static inline u64 fuzz_tail(const struct model *m)
+{
+	return m->n ? m->e[m->n - 1].rank : 0;
+}
+
+/* All nodes free, for a new input; the pool is allocated once. */
+static inline void fuzz_nodes_reset(struct fuzz_nodes *fn)
+{
+	if (!fn->ready)
+		model_pool_init(&fn->pool, FUZZ_NODES);
+	else
+		model_pool_reset(&fn->pool);
+	fn->ready = true;
+	fn->nheld = 0;
+	fn->last_rank = 0;
+}
+
+/* An empty model for a new input; its storage is allocated once. */
+static inline void fuzz_model_reset(struct model *m, u32 nbuckets)
+{
+	if (!m->e)
+		model_init(m, FUZZ_NODES, nbuckets);
+	else
+		model_reset(m, nbuckets);
+}
+
+/* A node dequeued from the core, when the model's head is m's: it must
+ * be that entry, with its rank. It is then held.
+ */
+static inline void fuzz_dequeued(struct fuzz_nodes *fn, struct model *m,
+				 struct model_node *node)
+{
+	struct model_entry want;
+
+	if (!m->n) {
+		FUZZ_CHECK(!node, "node %u from an empty queue", node->id);
+		return;
+	}
+	want = model_pop(m);
+	FUZZ_CHECK(node, "nothing, want id %u rank %llu", want.id,
+		   (unsigned long long)want.rank);
+	FUZZ_CHECK(node->id == want.id && node->node.rank == want.rank,
+		   "id %u rank %llu, want id %u rank %llu", node->id,
+		   (unsigned long long)node->node.rank, want.id,
+		   (unsigned long long)want.rank);
+	fn->held[fn->nheld++] = node;
+}
+
+/* The map core's conditional dequeue (BPF_XDP_DEQUEUE_RANK_LE): whether
+ * the head is due at limit, by what the core's peek found and by the model.
+ */
+static inline bool fuzz_due(bool found, u64 head, const struct model *m,
+			    u64 limit)
+{
+	bool due = found && head <= limit;
+
+	FUZZ_CHECK(due == (m->n && m->e[0].rank <= limit),
+		   "head %llu due at %llu: %d", (unsigned long long)head,
+		   (unsigned long long)limit, due);
+	return due;
+}
+
+/* The last node held, taken back for a requeue, or NULL. */
+static inline struct model_node *fuzz_unhold(struct fuzz_nodes *fn)
+{
+	return fn->nheld ? fn->held[--fn->nheld] : NULL;
+}
+
+static inline void fuzz_release(struct fuzz_nodes *fn)
+{
+	struct model_node *node = fuzz_unhold(fn);
+
+	if (node)
+		model_pool_put(&fn->pool, node);
+}
+
+#endif /* __XDPQ_FUZZ_H__ */

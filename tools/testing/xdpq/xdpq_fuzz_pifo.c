@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libFuzzer fuzzer of the PIFO ordering core (kernel/bpf/queue_map_pifo.h)
+ * against its model (xdpq_model.h); see xdpq_fuzz.h for the input format.
+ *
+ * The first byte picks the window, 2^(byte % 21) buckets: every size up
+ * to XDPQ_PIFO_MAX_BUCKETS, so one to four bitmap levels. The operations
+ * are those the map makes of the core: enqueue, strict or not; dequeue;
+ * conditional dequeue; requeue of the last entry dequeued, whose rank may
+ * have to move if the window moved meanwhile; release of it; the lockless
+ * range check of the map's admit; and a full comparison of buckets and
+ * bitmap with the model. Count, window start and head are compared after
+ * every operation. At the end the whole core is compared, drained in order
+ * and checked empty, bitmap included.
+ */
+#include "xdpq_fuzz.h"
+
+enum {
+	PIFO_PUSH,
+	PIFO_PUSH_STRICT,
+	PIFO_POP,
+	PIFO_POP_DUE,
+	PIFO_REQUEUE,
+	PIFO_RELEASE,
+	PIFO_BEYOND,
+	PIFO_CHECK,
+	PIFO_NR_OPS,
+};
+
+static struct list_head *pifo_buckets;
+static u64 *pifo_bitmap;
+static struct xdpq_pifo pifo;
+static struct model pifo_model;
+static struct fuzz_nodes pifo_nodes;
+
+static u64 pifo_rank(struct fuzz_input *in)
+{
+	const struct model *m = &pifo_model;
+	const u64 anchors[] = {
+		0, fuzz_head(m), fuzz_tail(m), pifo_nodes.last_rank, ~0ULL,
+		m->base, m->base + m->nbuckets,
+	};
+
+	return fuzz_rank(in, anchors, ARRAY_SIZE(anchors));
+}
+
+static void pifo_push(struct fuzz_input *in, bool strict)
+{
+	struct model_node *node = model_pool_get(&pifo_nodes.pool);
+	u64 rank = pifo_rank(in), eff = 0, want;
+	enum model_place place;
+	int err;
+
+	if (!node)
+		return;
+	if (pifo_model.n)	/* the map only asks a non-empty queue */
+		FUZZ_CHECK(xdpq_pifo_beyond(&pifo, rank) ==
+			   model_pifo_beyond(&pifo_model, rank),
+			   "beyond(%llu)", (unsigned long long)rank);
+	place = model_pifo_place(&pifo_model, rank, strict, &want);
+	err = xdpq_pifo_push(&pifo, &node->node.list, rank, strict, &eff);
+	FUZZ_CHECK(err == (place == MODEL_REFUSED ? -ERANGE : 0),
+		   "rank %llu strict %d: err %d, model %d",
+		   (unsigned long long)rank, strict, err, place);
+	if (err) {
+		model_pool_put(&pifo_nodes.pool, node);
+		return;
+	}
+	FUZZ_CHECK(eff == want, "rank %llu: effective %llu, want %llu",
+		   (unsigned long long)rank, (unsigned long long)eff,
+		   (unsigned long long)want);
+	node->node.rank = eff;
+	model_insert(&pifo_model, eff, node->id, false);
+	pifo_nodes.last_rank = rank;
+}
+
+static void pifo_pop(void)
+{
+	struct list_head *entry = xdpq_pifo_pop(&pifo);
+
+	fuzz_dequeued(&pifo_nodes, &pifo_model,
+		      entry ? model_node_of_list(entry) : NULL);
+}
+
+static void pifo_pop_due(struct fuzz_input *in)
+{
+	u64 limit = pifo_rank(in), head = 0;
+	bool found = xdpq_pifo_peek(&pifo, &head);
+
+	if (fuzz_due(found, head, &pifo_model, limit))
+		pifo_pop();
+}
+
+static void pifo_requeue(void)
+{
+	struct model_node *node = fuzz_unhold(&pifo_nodes);
+	u64 rank, want;
+
+	if (!node)
+		return;
+	model_pifo_place(&pifo_model, node->node.rank, false, &want);
+	rank = xdpq_pifo_push_head(&pifo, &node->node.list, node->node.rank);
+	FUZZ_CHECK(rank == want, "requeue of %llu at %llu, want %llu",
+		   (unsigned long long)node->node.rank,
+		   (unsigned long long)rank, (unsigned long long)want);
+	node->node.rank = rank;
+	model_insert(&pifo_model, rank, node->id, true);
+}
+
+static void pifo_beyond(struct fuzz_input *in)
+{
+	u64 rank = pifo_rank(in);
+
+	if (pifo_model.n)
+		FUZZ_CHECK(xdpq_pifo_beyond(&pifo, rank) ==
+			   model_pifo_beyond(&pifo_model, rank),
+			   "beyond(%llu)", (unsigned long long)rank);
+}
+
+static void pifo_op(struct fuzz_input *in)
+{
+	switch (fuzz_byte(in) % PIFO_NR_OPS) {
+	case PIFO_PUSH:
+		pifo_push(in, false);
+		break;
+	case PIFO_PUSH_STRICT:
+		pifo_push(in, true);
+		break;
+	case PIFO_POP:
+		pifo_pop();
+		break;
+	case PIFO_POP_DUE:
+		pifo_pop_due(in);
+		break;
+	case PIFO_REQUEUE:
+		pifo_requeue();
+		break;
+	case PIFO_RELEASE:
+		fuzz_release(&pifo_nodes);
+		break;
+	case PIFO_BEYOND:
+		pifo_beyond(in);
+		break;
+	case PIFO_CHECK:
+		FUZZ_CHECK_MODEL(model_pifo_mismatch(&pifo, &pifo_model));
+		break;
+	}
+	FUZZ_CHECK_MODEL(model_pifo_head_mismatch(&pifo, &pifo_model));
+}
+
+/* Storage for the largest window, once; an input uses the front of it. */
+static void pifo_alloc(void)
+{
+	u32 words = xdpq_pifo_layout(NULL, XDPQ_PIFO_MAX_BUCKETS);
+
+	pifo_buckets = calloc(XDPQ_PIFO_MAX_BUCKETS, sizeof(*pifo_buckets));
+	pifo_bitmap = calloc(words, sizeof(*pifo_bitmap));
+	if (!pifo_buckets || !pifo_bitmap)
+		model_die_oom();
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+	struct fuzz_input in = { .data = data, .len = size };
+	u32 nbuckets = 1U << (fuzz_byte(&in) % 21);
+
+	if (!pifo_buckets)
+		pifo_alloc();
+	memset(pifo_bitmap, 0,
+	       xdpq_pifo_layout(NULL, nbuckets) * sizeof(*pifo_bitmap));
+	xdpq_pifo_init(&pifo, pifo_buckets, pifo_bitmap, nbuckets);
+	fuzz_model_reset(&pifo_model, nbuckets);
+	fuzz_nodes_reset(&pifo_nodes);
+
+	while (in.len)
+		pifo_op(&in);
+
+	FUZZ_CHECK_MODEL(model_pifo_mismatch(&pifo, &pifo_model));
+	while (pifo_model.n)
+		pifo_pop();
+	FUZZ_CHECK(!xdpq_pifo_pop(&pifo), "not empty once drained");
+	FUZZ_CHECK_MODEL(model_pifo_mismatch(&pifo, &pifo_model));
+	return 0;
+}
