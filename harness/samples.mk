@@ -23,8 +23,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/%: $(SRC)/%_user.c $(OUT)/%.skel.h
 	$(CC) -O2 -Wall -Wextra $(INCLUDES) $< -o $@ $(LIBBPF_A) -lelf -lz
 
-# The shaping tool, on the xdpq_hier scheduler
-$(OUT)/xdpq_shape: $(SRC)/xdpq_shape.c $(SRC)/xdpq_sched_vm.h $(OUT)/xdpq_hier.skel.h
+# The shaping tool: xdpq_hier towards the VMs, xdpq_wfq towards the uplink
+$(OUT)/xdpq_shape: $(SRC)/xdpq_shape.c $(SRC)/xdpq_sched_vm.h $(OUT)/xdpq_hier.skel.h \
+		   $(OUT)/xdpq_wfq.skel.h
 	$(CC) -O2 -Wall -Wextra $(INCLUDES) $< -o $@ $(LIBBPF_A) -lelf -lz
 
 $(OUT):

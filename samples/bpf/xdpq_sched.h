@@ -65,6 +65,7 @@ struct xdpq_pkt {
 	__u8 dscp;
 	__u8 pcp;		/* VLAN priority, 0 without a tag */
 	__u8 dst[6];		/* destination MAC */
+	__u8 src[6];		/* source MAC */
 };
 
 static __always_inline __u32 xdpq_mix(__u32 h, __u32 v)
@@ -91,6 +92,7 @@ static __always_inline void xdpq_parse(struct xdp_md *ctx, struct xdpq_pkt *pkt)
 	if ((void *)(eth + 1) > data_end)
 		return;
 	__builtin_memcpy(pkt->dst, eth->h_dest, sizeof(pkt->dst));
+	__builtin_memcpy(pkt->src, eth->h_source, sizeof(pkt->src));
 	proto = eth->h_proto;
 	data = eth + 1;
 	if (proto == bpf_htons(XDPQ_ETH_P_8021Q)) {
@@ -143,11 +145,16 @@ struct {
 	__type(value, __u32);
 } vm_by_mac SEC(".maps");
 
-static __always_inline __u32 xdpq_vm(const struct xdpq_pkt *pkt)
+static __always_inline __u32 xdpq_vm_by_mac(const __u8 *mac)
 {
-	__u32 *vm = bpf_map_lookup_elem(&vm_by_mac, pkt->dst);
+	__u32 *vm = bpf_map_lookup_elem(&vm_by_mac, mac);
 
 	return vm ? *vm & (XDPQ_MAX_VMS - 1) : 0;
+}
+
+static __always_inline __u32 xdpq_vm(const struct xdpq_pkt *pkt)
+{
+	return xdpq_vm_by_mac(pkt->dst);
 }
 
 /* The scheduler timer. */

@@ -13,6 +13,21 @@ struct wfq_vm {
 	__u32 weight;		/* share, relative to other VMs; 0 counts as 1 */
 };
 
+/* xdpq_wfq.bpf.c: the argument of wfq_set_weight */
+struct wfq_weight {
+	__u32 vm;
+	__u32 weight;
+};
+
+/* xdpq_wfq.bpf.c: kept by the program, read by user space */
+struct wfq_vm_stats {
+	__u64 offered;		/* frames of the VM */
+	__u64 queued;		/* of them in the queue now */
+	__u64 dropped;		/* refused: the VM had wfq_vm_frames queued */
+	__u64 sent_frames;	/* sends neither refused with -EBUSY nor failed */
+	__u64 sent_bytes;
+};
+
 /* xdpq_edt.bpf.c */
 struct edt_vm {
 	struct bpf_spin_lock lock;
