@@ -29,17 +29,54 @@ ip link set eth0 up
 ip link set eth1 up
 ip link set eth0 promisc on	# the hub delivers by MAC; the VMs' are not eth0's
 
-# sink NAME SECONDS PPS [STALL_FROM STALL_TO]: a VM reading its tap
+# taps NAME...: the VMs' taps, made before xdpq_shape attaches to them,
+# so that their sinks, and with them the report's clock, start only once
+# the tool shapes
+taps() {
+	local name
+
+	for name in "$@"; do
+		ip tuntap add dev "tap_$name" mode tap
+		ip link set "tap_$name" up
+	done
+}
+
+# sink NAME SECONDS PPS [STALL_FROM STALL_TO]: a VM reading its tap, the
+# one of taps or a new one; returns once it has attached to the tap
 sink() {
 	local name=$1
 	shift
 	"$bin/xdpq_demo_sink" "tap_$name" "$1" "$2" "$res/$phase.$name" "${@:3}" \
 		>>"$res/$phase.sinks" &
 	for _ in $(seq 50); do
-		ip link show "tap_$name" >/dev/null 2>&1 && break
+		ip link set "tap_$name" up 2>/dev/null &&
+			[ "$(cat "/sys/class/net/tap_$name/carrier")" = 1 ] && return
 		sleep 0.1
 	done
-	ip link set "tap_$name" up
+	echo "tap_$name: xdpq_demo_sink did not attach within 5 s" >&2
+	exit 1
+}
+
+# shape SECONDS: xdpq_shape on eth0 for $phase.conf; returns once it has
+# printed its first statistics, after setting up both directions (loading
+# two schedulers takes seconds on a busy TCG guest)
+shape() {
+	local out="$res/$phase.json" pid end=$((SECONDS + 30))
+
+	"$samples/xdpq_shape" -j -d "$1" -c "$res/$phase.conf" eth0 >"$out" &
+	pid=$!
+	until [ -s "$out" ]; do
+		if ! kill -0 $pid 2>/dev/null; then
+			echo "xdpq_shape exited before its first statistics" >&2
+			exit 1
+		fi
+		if [ $SECONDS -ge $end ]; then
+			echo "xdpq_shape printed no statistics within 30 s" >&2
+			kill $pid
+			exit 1
+		fi
+		sleep 0.1
+	done
 }
 
 # gen SECONDS STREAM...: the outside world, from eth1
@@ -51,31 +88,33 @@ echo "xdpq demo on $(uname -r), TCG guest: uplink eth0, three VMs behind taps"
 
 phase=shaped
 echo "== $phase: $secs s, rates 4/2/4 Mbit/s, vm3 stalls from 6 to 11 s"
-sink vm1 $((secs + 2)) 1200
-sink vm2 $((secs + 2)) 3000
-sink vm3 $((secs + 2)) 3000 6 11
+taps vm1 vm2 vm3
 cat >"$res/$phase.conf" <<EOF
 vm vm1 mac $vm1 dev tap_vm1 rate 4m
 vm vm2 mac $vm2 dev tap_vm2 rate 2m
 vm vm3 mac $vm3 dev tap_vm3 rate 4m
 EOF
-"$samples/xdpq_shape" -j -d $((secs + 1)) -c "$res/$phase.conf" eth0 >"$res/$phase.json" &
-sleep 1
+shape $((secs + 2))
+sink vm1 $((secs + 2)) 1200
+sink vm2 $((secs + 2)) 3000
+sink vm3 $((secs + 2)) 3000 6 11
 gen "$secs" "$vm1,1500,0,$len" "$vm1,50,46,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
 wait
+for vm in vm1 vm2 vm3; do ip tuntap del dev "tap_$vm" mode tap; done
 
 phase=equal
 echo "== $phase: 10 s, three VMs at 4 Mbit/s"
-for vm in vm1 vm2 vm3; do sink $vm 12 3000; done
+taps vm1 vm2 vm3
 cat >"$res/$phase.conf" <<EOF
 vm vm1 mac $vm1 dev tap_vm1 rate 4m
 vm vm2 mac $vm2 dev tap_vm2 rate 4m
 vm vm3 mac $vm3 dev tap_vm3 rate 4m
 EOF
-"$samples/xdpq_shape" -j -d 11 -c "$res/$phase.conf" eth0 >"$res/$phase.json" &
-sleep 1
+shape 12
+for vm in vm1 vm2 vm3; do sink $vm 12 3000; done
 gen 10 "$vm1,1500,0,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
 wait
+for vm in vm1 vm2 vm3; do ip tuntap del dev "tap_$vm" mode tap; done
 
 phase=devmap
 echo "== $phase: 10 s, vm1's traffic through a plain devmap"

@@ -263,12 +263,3 @@ int xdpq_enqueue(struct xdp_md *ctx)
 		xdpq_wake_unblocked(0, 0);
 	return bpf_redirect_map(&hier_queue, q, 0);
 }
-
-/* For targets that transmit XDP frames only with an XDP program of their
- * own, such as virtio-net: xdpq_shape attaches it there.
- */
-SEC("xdp")
-int xdpq_pass(struct xdp_md *ctx)
-{
-	return XDP_PASS;
-}
