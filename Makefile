@@ -2,6 +2,9 @@
 #
 #   make check        build everything, run the selftests in a QEMU guest
 #   make unit         the queue maps' ordering cores, natively, against models
+#   make fuzz         libFuzzer on the ordering cores, FUZZ_SECONDS (60) each
+#   make bench-native the ordering cores' native microbenchmark
+#   make bench        the forwarding paths' benchmark in a QEMU guest, and its report
 #   make run          the demo, in a QEMU guest
 #   make shell        boot the guest to an interactive shell
 #   make lint         checkpatch over patches/ and the new files
@@ -34,7 +37,8 @@ SELFTESTS := $(BUILD)/selftests$(SUFFIX)
 BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
 export KERNEL_SRC
 
-.PHONY: all deps assemble config kernel selftests unit check run shell lint \
+.PHONY: all deps assemble config kernel selftests unit fuzz bench-native bench check run \
+	shell lint \
 	patches export-patches verify-assembly clean
 
 all: kernel selftests
@@ -62,8 +66,17 @@ selftests: kernel
 unit: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/xdpq run
 
+FUZZ_SECONDS ?= 60
+fuzz: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/xdpq fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		FUZZ_DIR=$(BUILD)/fuzz
+
+bench-native: assemble
+	@mkdir -p $(BUILD)/bench
+	@$(MAKE) -s -C $(TREE)/tools/testing/xdpq bench BENCH_CSV=$(BUILD)/bench/native.csv
+
 # T=name runs only the matching tests (test_progs -t).
-check: lint unit selftests
+check: lint unit fuzz selftests
 	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
 
 run: selftests
@@ -71,6 +84,19 @@ run: selftests
 	@harness/guest/run.sh --timeout 900 --results $(BUILD)/demo-results$(SUFFIX) $(BZIMAGE) \
 		$(BUILD)/demo$(SUFFIX)/xdpq_demo.sh $(BUILD)/demo$(SUFFIX) $(BUILD)/samples$(SUFFIX)
 	@echo "xdpq: demo results and plot in $(BUILD)/demo-results$(SUFFIX)/"
+
+# The guest benchmark after the native one (harness/bench): results, plots
+# and the report in build/bench/. The report runs on whatever the guest
+# wrote, then the guest's status is passed on.
+bench: selftests bench-native
+	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
+	@{ date -u; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-; \
+		echo "$$(nproc) CPUs, load average before $$(cut -d' ' -f1-3 /proc/loadavg)"; } \
+		>$(BUILD)/bench/host.txt
+	@XDPQ_ICOUNT=1 harness/guest/run.sh --timeout 1800 --results $(BUILD)/bench/guest $(BZIMAGE) \
+		$(BUILD)/bench/xdpq_bench.sh $(BUILD)/bench; rc=$$?; \
+		echo "load average after $$(cut -d' ' -f1-3 /proc/loadavg)" >>$(BUILD)/bench/host.txt; \
+		python3 harness/bench/xdpq_bench_report.py $(BUILD)/bench && exit $$rc
 
 shell: kernel
 	@harness/guest/run.sh --shell $(BZIMAGE)

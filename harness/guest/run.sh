@@ -10,7 +10,8 @@
 # The guest has 2 vCPUs, 2 GiB and two virtio-net NICs (eth0, eth1) on one
 # QEMU hub, so frames eth0 transmits arrive on eth1.  It runs under KVM only
 # when the CPU really has VMX/SVM and /dev/kvm opens (a PVM /dev/kvm cannot
-# boot a stock kernel), otherwise under multi-threaded TCG.
+# boot a stock kernel), otherwise under TCG (single-threaded; XDPQ_TCG_THREAD=multi
+# for multi-threaded).
 #
 # Exit status: the command's; 124 when the guest timed out or never
 # reported; 125 when the kernel logged a splat (BUG, WARNING, KASAN,
@@ -39,8 +40,14 @@ pwd >"$out/cwd"
 
 accel="tcg,thread=${XDPQ_TCG_THREAD:-single}"
 cpu=max
+# XDPQ_ICOUNT=1: TCG counts instructions instead of following the host's
+# clock (-icount shift=0: 1 ns per instruction), so that a loaded host
+# does not delay the guest's timer interrupts; `make bench` uses it.
+icount=()
+[ "${XDPQ_ICOUNT:-0}" = 1 ] && icount=(-icount shift=0,sleep=off)
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	accel=kvm
+	icount=()
 	cpu=host
 fi
 
@@ -49,7 +56,7 @@ append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 append+=" init=$repo/harness/guest/init.sh panic=-1 net.ifnames=0"
 [ $shell -eq 1 ] && append+=" xdpq.shell" || append+=" quiet"
 
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp 2 -m 2G
 	-kernel "$kernel" -append "$append" -no-reboot -display none
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root

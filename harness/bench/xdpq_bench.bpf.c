@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The forwarding paths `make bench` compares (see xdpq_bench.c), in one
+ * object that user space loads afresh for every case:
+ *
+ *   bench_devmap   redirects every frame into a devmap: the baseline, XDP
+ *                  forwarding as it is without xdpq.
+ *   bench_enqueue  queues every frame in the case's queue map, with the key
+ *                  a scheduler would give it, and arms the timer.
+ *   the timer      bench_timer_cb() takes frames out and sends them to
+ *                  target_ifindex, in the pattern of
+ *                  samples/bpf/xdpq_fifo_fwd.bpf.c.
+ *
+ * The keys:
+ *
+ *   FIFO    sub-queue seq % nr_flows: flows take turns, and the timer
+ *           serves the sub-queues round robin.
+ *   PIFO    start-time fair queueing of nr_flows flows of equal weight,
+ *           each frame from a random flow, as samples/bpf/xdpq_wfq.bpf.c
+ *           ranks them: rank = max(V, F[flow]), F[flow] = rank + 1 (one
+ *           rank per 64-byte frame), V the rank dequeued last.
+ *   rbtree  earliest departure times: now plus a random delay of up to
+ *           EDT_HORIZON_NS; or, with random_ranks, random u64 ranks.
+ *
+ * Standing queues: the timer leaves `standing` frames queued and takes out
+ * the frames beyond them, up to `budget` per run, so that every frame
+ * waits behind `standing` others and a queue user space filled keeps its
+ * depth. A run takes what arrived since the last one, so the number of
+ * runs bounds the rate less than with the samples' budget of 64. The
+ * enqueue admits at most `room` frames beyond the standing ones and drops
+ * the rest itself, before the map would: the frames in the map are then
+ * always queued - taken, and a full queue cannot eat into the standing
+ * frames.
+ *
+ * All of it runs on the CPU the frames are offered on: the timer is started
+ * there and pinned to it, and veth receives on the CPU that transmits.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "xdpq_bench.h"
+
+struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
+int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+
+#define BENCH_MAX_FLOWS		4096
+#define EDT_HORIZON_NS		1000000
+#define BENCH_EBUSY		16
+#define BENCH_CLOCK_MONOTONIC	1
+
+const volatile __u32 bench_path = BENCH_FIFO;
+const volatile __u32 nr_flows = 1;	/* FIFO sub-queues, PIFO flows */
+const volatile bool random_ranks;	/* rbtree */
+const volatile __u32 target_ifindex;
+const volatile __u32 standing;		/* frames the timer leaves queued */
+const volatile __u32 room = 1;		/* frames admitted beyond them */
+const volatile __u32 budget = 1;	/* frames per timer run, at most */
+
+/* User space sizes the case's queue map and leaves the others minimal. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_port SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_FIFO);
+	__uint(max_entries, 1);
+	__uint(map_extra, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} fifo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_PIFO);
+	__uint(max_entries, 1);
+	__uint(map_extra, BENCH_PIFO_WINDOW);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} pifo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XDP_RBTREE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_xdp_queue_stats);
+} rbtree SEC(".maps");
+
+struct bench_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_timer);
+} timers SEC(".maps");
+
+__u64 queued;		/* frames bench_enqueue redirected into the map */
+__u64 taken;		/* frames the timer took out for good */
+__u32 armed;		/* the timer is set, running or waiting for the target */
+__u32 rr_next;		/* FIFO: the sub-queue the timer visits next */
+__u64 vtime;		/* PIFO: V */
+__u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
+__u64 timer_runs;
+__u64 send_errors;
+
+static __always_inline struct xdp_frame *bench_dequeue(__u32 subq, __u64 *rank)
+{
+	if (bench_path == BENCH_FIFO)
+		return xdp_packet_dequeue(&fifo, subq, rank);
+	if (bench_path == BENCH_PIFO)
+		return xdp_packet_dequeue(&pifo, 0, rank);
+	return xdp_packet_dequeue(&rbtree, 0, rank);
+}
+
+/* A timer run: its progress over the steps of bpf_loop(). */
+struct bench_run {
+	__u32 subqs;		/* sub-queues to visit in turn */
+	__u32 quota;		/* frames to take */
+	__u32 empty;		/* sub-queues found empty in a row */
+	__u32 handled;		/* frames taken out */
+	bool blocked;		/* the target is over its XDP TX limit */
+};
+
+/* One dequeue, at the next sub-queue, and the send of what it took. */
+static long bench_step(__u64 i, struct bench_run *run)
+{
+	struct xdp_frame *frame;
+	__u32 subq = rr_next;
+	__u64 rank;
+	int err;
+
+	rr_next = subq + 1 < run->subqs ? subq + 1 : 0;
+	frame = bench_dequeue(subq, &rank);
+	if (!frame) {
+		run->empty++;
+		return run->empty >= run->subqs;
+	}
+	run->empty = 0;
+	if (bench_path == BENCH_PIFO)
+		vtime = rank;
+	err = xdp_packet_send(frame, target_ifindex, 0);
+	if (err == -BENCH_EBUSY) {
+		rr_next = subq;	/* the frame is back at its head */
+		run->blocked = true;
+		return 1;
+	}
+	if (err)
+		send_errors++;
+	run->handled++;
+	return run->handled >= run->quota;
+}
+
+/* Take out what arrived beyond the standing queue, up to the budget. Run
+ * again at once after any frame, go idle when nothing is left to take or
+ * every sub-queue was empty, and wait for the target's completion when it
+ * is over its XDP TX limit (Documentation/bpf/map_xdp_queue.rst, "The
+ * timer pattern").
+ */
+static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
+{
+	__u64 backlog = queued - taken;
+	struct bench_run run = {
+		.subqs = bench_path == BENCH_FIFO ? nr_flows : 1,
+	};
+
+	timer_runs++;
+	if (backlog <= standing) {
+		armed = 0;
+		return 0;
+	}
+	run.quota = backlog - standing < budget ? backlog - standing : budget;
+	bpf_loop(run.quota + run.subqs, bench_step, &run, 0);
+	taken += run.handled;
+	if (run.blocked)
+		return 0;
+	if (run.handled || run.empty < run.subqs)
+		bpf_timer_start(&t->timer, 0, BPF_F_TIMER_CPU_PIN);
+	else
+		armed = 0;
+	return 0;
+}
+
+static __always_inline void bench_arm(void)
+{
+	struct bench_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return;
+	armed = 1;
+	bpf_timer_start(&t->timer, 0, BPF_F_TIMER_CPU_PIN);
+}
+
+static __always_inline __u64 bench_pifo_rank(void)
+{
+	__u32 flow = bpf_get_prandom_u32() % nr_flows;
+	__u64 start;
+
+	if (flow >= BENCH_MAX_FLOWS)
+		return vtime;
+	start = finish[flow] > vtime ? finish[flow] : vtime;
+	finish[flow] = start + 1;
+	return start;
+}
+
+static __always_inline __u64 bench_rbtree_rank(void)
+{
+	if (random_ranks)
+		return (__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32();
+	return bpf_ktime_get_ns() + bpf_get_prandom_u32() % EDT_HORIZON_NS;
+}
+
+SEC("xdp")
+int bench_enqueue(struct xdp_md *ctx)
+{
+	__u64 seq = queued;
+
+	if (seq - taken >= standing + room)
+		return XDP_DROP;
+	queued = seq + 1;
+	if (!armed && seq >= taken + standing)
+		bench_arm();
+	if (bench_path == BENCH_FIFO)
+		return bpf_redirect_map(&fifo, seq % nr_flows, 0);
+	if (bench_path == BENCH_PIFO)
+		return bpf_redirect_map(&pifo, bench_pifo_rank(), 0);
+	return bpf_redirect_map(&rbtree, bench_rbtree_rank(), 0);
+}
+
+SEC("xdp")
+int bench_devmap(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&tx_port, 0, 0);
+}
+
+/* Run once by user space: the callback must be set by an XDP program to
+ * run in a bpf_net_context, where it may send.
+ */
+SEC("xdp")
+int bench_init(struct xdp_md *ctx)
+{
+	struct bench_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return XDP_ABORTED;
+	if (bpf_timer_init(&t->timer, &timers, BENCH_CLOCK_MONOTONIC) ||
+	    bpf_timer_set_callback(&t->timer, bench_timer_cb))
+		return XDP_ABORTED;
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/* xdpq_bench: what queueing costs on XDP's forwarding path, measured in
+ * the `make bench` guest.
+ *
+ * One traffic source for every case: BPF_PROG_RUN with live frames
+ * (BPF_F_TEST_XDP_LIVE_FRAMES), 64-byte frames in batches of 64, from one
+ * CPU. A section is a link, a device that transmits and one that receives
+ * (a veth pair, or virtio-net eth0 to eth1 over the QEMU hub); an XDP
+ * program on the receiving device counts what arrives. In each section,
+ * the cases are:
+ *
+ *   devmap          the frames are redirected into a devmap: the baseline.
+ *   MAP_shallow     they are queued in a FIFO, PIFO or rbtree map and sent
+ *                   from a bpf_timer, which takes out all that arrived
+ *                   (xdpq_bench.bpf.c has the keys and the timer).
+ *   MAP_64k         the same behind a standing queue: the map is filled
+ *                   with 65536 frames before the run, and the timer takes
+ *                   out only what arrives beyond them.
+ *
+ * The first section also runs the scaling cases: standing queues of 1k to
+ * 1M frames (skipped when the guest lacks the memory: every queued live
+ * frame holds a page), random u64 ranks in the rbtree, and FIFO maps of 64
+ * and 4096 sub-queues served round robin.
+ *
+ * A case runs once per round: load, fill, a warm-up offer of a quarter of
+ * the frames, then the measured offer. Rounds take the cases in turn, so
+ * that a change in the host's load hits all cases alike. Per run it
+ * reports the frames received while the offer ran, divided by its wall
+ * time, in Mpps and ns per frame; the offered rate; the share of the
+ * frames lost, neither received nor left queued; and for the queues the
+ * depth after the run, the timer runs per second, the frames taken per run
+ * and the sends the target refused at its XDP TX limit. They are printed
+ * and appended to a CSV as section,case,rep,metric,value rows.
+ *
+ * usage: xdpq_bench [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB]
+ *                   SECTION:TX_DEV:RX_DEV...
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xdpq_bench.h"
+#include "xdpq_bench.skel.h"
+#include "xdpq_bench_rx.skel.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BATCH 64
+#define PIFO_FLOWS 256		/* flows the PIFO's fair queueing ranks */
+#define TIMER_BUDGET 1024	/* frames per timer run, at most */
+/* Frames the program admits beyond the standing ones: those that arrive
+ * between two timer runs, or wait for a device slower than the offer. The
+ * map holds twice as many, for the frames a full ring gives back after
+ * the timer counted them out (virtio-net).
+ */
+#define QUEUE_ROOM 4096
+#define QUEUED_PAGE 4096	/* each queued live frame holds a page */
+#define MEM_WAIT_SECS 30	/* for a freed queue's pages to come back */
+
+struct bench_case {
+	const char *name;
+	enum bench_path path;
+	__u32 depth;		/* standing queue; 0: shallow */
+	__u32 flows;		/* FIFO sub-queues, PIFO flows */
+	bool random_ranks;	/* rbtree: random u64 instead of departure times */
+	bool scaling;		/* first section only */
+};
+
+#define CASE(n, p, d, f, ...) { .name = n, .path = p, .depth = d, .flows = f, __VA_ARGS__ }
+
+static const struct bench_case cases[] = {
+	CASE("devmap", BENCH_DEVMAP, 0, 0),
+	CASE("fifo_shallow", BENCH_FIFO, 0, 1),
+	CASE("fifo_64k", BENCH_FIFO, 1 << 16, 1),
+	CASE("pifo_shallow", BENCH_PIFO, 0, PIFO_FLOWS),
+	CASE("pifo_64k", BENCH_PIFO, 1 << 16, PIFO_FLOWS),
+	CASE("rbtree_shallow", BENCH_RBTREE, 0, 1),
+	CASE("rbtree_64k", BENCH_RBTREE, 1 << 16, 1),
+	CASE("fifo_1k", BENCH_FIFO, 1 << 10, 1, .scaling = true),
+	CASE("pifo_1k", BENCH_PIFO, 1 << 10, PIFO_FLOWS, .scaling = true),
+	CASE("rbtree_1k", BENCH_RBTREE, 1 << 10, 1, .scaling = true),
+	CASE("fifo_256k", BENCH_FIFO, 1 << 18, 1, .scaling = true),
+	CASE("pifo_256k", BENCH_PIFO, 1 << 18, PIFO_FLOWS, .scaling = true),
+	CASE("rbtree_256k", BENCH_RBTREE, 1 << 18, 1, .scaling = true),
+	CASE("fifo_1m", BENCH_FIFO, 1 << 20, 1, .scaling = true),
+	CASE("pifo_1m", BENCH_PIFO, 1 << 20, PIFO_FLOWS, .scaling = true),
+	CASE("rbtree_1m", BENCH_RBTREE, 1 << 20, 1, .scaling = true),
+	CASE("rbtree_rand_64k", BENCH_RBTREE, 1 << 16, 1, .random_ranks = true,
+	     .scaling = true),
+	CASE("fifo_64k_64q", BENCH_FIFO, 1 << 16, 64, .scaling = true),
+	CASE("fifo_64k_4096q", BENCH_FIFO, 1 << 16, 4096, .scaling = true),
+};
+
+struct bench_frame {
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	struct udphdr udp;
+	__u8 payload[BENCH_FRAME_LEN - sizeof(struct ethhdr) -
+		     sizeof(struct ipv6hdr) - sizeof(struct udphdr)];
+} __attribute__((packed));
+
+struct section {
+	char name[32];
+	char tx_dev[IF_NAMESIZE];
+	int tx, rx;			/* ifindexes */
+	struct bench_frame frame;	/* addressed to rx */
+	struct xdpq_bench_rx *ends;	/* counter on rx, pass on tx */
+};
+
+/* What one run of a case measured. */
+struct bench_result {
+	double secs;
+	__u64 offered, received, depth_before, depth_after, taken, runs, tx_blocked;
+};
+
+static struct {
+	FILE *csv;
+	__u32 frames;
+	int rounds;
+	const char *match;
+} opt = { .frames = 200000, .rounds = 5, .match = "*" };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "xdpq_bench: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void init_frame(struct bench_frame *f, const char *rx_dev)
+{
+	static const unsigned char src[ETH_ALEN] = BENCH_SRC_MAC;
+	unsigned int mac[ETH_ALEN];
+	char path[64];
+	FILE *fp;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", rx_dev);
+	fp = fopen(path, "r");
+	if (!fp || fscanf(fp, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3],
+			  &mac[4], &mac[5]) != ETH_ALEN)
+		die(path, errno ?: EINVAL);
+	fclose(fp);
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < ETH_ALEN; i++)
+		f->eth.h_dest[i] = mac[i];
+	memcpy(f->eth.h_source, src, ETH_ALEN);
+	f->eth.h_proto = htons(ETH_P_IPV6);
+	f->ip6.version = 6;
+	f->ip6.payload_len = htons(sizeof(f->udp) + sizeof(f->payload));
+	f->ip6.nexthdr = IPPROTO_UDP;
+	f->ip6.hop_limit = 64;
+	f->ip6.saddr.s6_addr[0] = 0xfd;		/* fd00::1 to fd00::2 */
+	f->ip6.saddr.s6_addr[15] = 1;
+	f->ip6.daddr.s6_addr[0] = 0xfd;
+	f->ip6.daddr.s6_addr[15] = 2;
+	f->udp.source = htons(9);
+	f->udp.dest = htons(9);
+	f->udp.len = f->ip6.payload_len;
+}
+
+/* "NAME:TX:RX": attach the counter and the pass program for its cases. */
+static void section_open(struct section *s, const char *arg)
+{
+	char rx[IF_NAMESIZE];
+	struct bpf_link *link;
+
+	if (sscanf(arg, "%31[^:]:%15[^:]:%15s", s->name, s->tx_dev, rx) != 3)
+		die(arg, EINVAL);
+	s->tx = if_nametoindex(s->tx_dev);
+	s->rx = if_nametoindex(rx);
+	if (!s->tx || !s->rx)
+		die(arg, ENODEV);
+	init_frame(&s->frame, rx);
+	s->ends = xdpq_bench_rx__open_and_load();
+	if (!s->ends)
+		die("loading xdpq_bench_rx", errno);
+	link = bpf_program__attach_xdp(s->ends->progs.bench_count, s->rx);
+	if (!link)
+		die(rx, errno);
+	s->ends->links.bench_count = link;
+	link = bpf_program__attach_xdp(s->ends->progs.bench_pass, s->tx);
+	if (!link)
+		die(s->tx_dev, errno);
+	s->ends->links.bench_pass = link;
+}
+
+/* Sends the TX device refused at its XDP TX limit so far; 0 without one. */
+static __u64 tx_blocked(const struct section *s)
+{
+	unsigned long long n = 0;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/xdp_tx_limit/blocked", s->tx_dev);
+	f = fopen(path, "r");
+	if (f && fscanf(f, "%llu", &n) != 1)
+		n = 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Offer n live frames to prog, received on the section's TX device. */
+static int offer(const struct section *s, struct bpf_program *prog, __u32 n)
+{
+	struct xdp_md ctx = {
+		.data_end = sizeof(s->frame),
+		.ingress_ifindex = s->tx,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = &s->frame,
+		    .data_size_in = sizeof(s->frame),
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+		    .repeat = n,
+		    .batch_size = BATCH);
+
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+}
+
+static struct bpf_map *queue_map(struct xdpq_bench *skel, enum bench_path path)
+{
+	switch (path) {
+	case BENCH_FIFO:
+		return skel->maps.fifo;
+	case BENCH_PIFO:
+		return skel->maps.pifo;
+	case BENCH_RBTREE:
+		return skel->maps.rbtree;
+	default:
+		return NULL;
+	}
+}
+
+static __u64 queue_depth(struct xdpq_bench *skel, enum bench_path path)
+{
+	struct bpf_xdp_queue_stats st = {};
+	__u32 key = BPF_XDP_QUEUE_TOTAL;
+	struct bpf_map *map = queue_map(skel, path);
+
+	if (map && bpf_map_lookup_elem(bpf_map__fd(map), &key, &st))
+		die("reading the queue statistics", errno);
+	return st.depth;
+}
+
+/* Load the case's object: its queue map sized, the others minimal. */
+static struct xdpq_bench *case_load(const struct section *s, const struct bench_case *c)
+{
+	struct xdpq_bench *skel;
+	struct bpf_map *map;
+	__u32 key = 0;
+	int err;
+
+	skel = xdpq_bench__open();
+	if (!skel)
+		die("opening xdpq_bench", errno);
+	skel->rodata->bench_path = c->path;
+	skel->rodata->nr_flows = c->flows ?: 1;
+	skel->rodata->random_ranks = c->random_ranks;
+	skel->rodata->target_ifindex = s->tx;
+	skel->rodata->standing = c->depth;
+	skel->rodata->room = QUEUE_ROOM;
+	skel->rodata->budget = TIMER_BUDGET;
+	if (c->path != BENCH_PIFO)
+		bpf_map__set_map_extra(skel->maps.pifo, 1);
+	if (c->path == BENCH_FIFO)
+		bpf_map__set_map_extra(skel->maps.fifo, c->flows);
+	map = queue_map(skel, c->path);
+	if (map)
+		bpf_map__set_max_entries(map, c->depth + 2 * QUEUE_ROOM);
+	err = xdpq_bench__load(skel);
+	if (err)
+		die("loading xdpq_bench", err);
+	if (c->path == BENCH_DEVMAP) {
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.tx_port), &key, &s->tx, 0);
+	} else {
+		LIBBPF_OPTS(bpf_test_run_opts, once,
+			    .data_in = &s->frame,
+			    .data_size_in = sizeof(s->frame));
+
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.bench_init), &once);
+		if (!err && once.retval != XDP_PASS)
+			err = -EINVAL;
+	}
+	if (err)
+		die("setting up the case", err);
+	return skel;
+}
+
+/* Offer n frames and measure what arrives while they are offered. */
+static struct bench_result case_run(const struct section *s, const struct bench_case *c,
+				    struct xdpq_bench *skel, __u32 n)
+{
+	struct bpf_program *prog = c->path == BENCH_DEVMAP ? skel->progs.bench_devmap
+							   : skel->progs.bench_enqueue;
+	__u64 *received = &s->ends->bss->received;
+	struct bench_result r = { .offered = n };
+	__u64 taken = skel->bss->taken;
+	double start;
+	int err;
+
+	r.depth_before = queue_depth(skel, c->path);
+	r.runs = skel->bss->timer_runs;
+	r.tx_blocked = tx_blocked(s);
+	r.received = __atomic_load_n(received, __ATOMIC_RELAXED);
+	start = now();
+	err = offer(s, prog, n);
+	r.secs = now() - start;
+	r.received = __atomic_load_n(received, __ATOMIC_RELAXED) - r.received;
+	r.runs = skel->bss->timer_runs - r.runs;
+	r.tx_blocked = tx_blocked(s) - r.tx_blocked;
+	r.taken = skel->bss->taken - taken;
+	if (err)
+		die("offering frames", err);
+	r.depth_after = queue_depth(skel, c->path);
+	return r;
+}
+
+/* Fill a standing queue: the timer takes none of these frames. */
+static bool case_fill(const struct section *s, const struct bench_case *c,
+		      struct xdpq_bench *skel)
+{
+	int err = offer(s, skel->progs.bench_enqueue, c->depth);
+
+	if (err == -ENOMEM)
+		return false;
+	if (err)
+		die("filling the queue", err);
+	if (queue_depth(skel, c->path) != c->depth) {
+		fprintf(stderr, "xdpq_bench: %s/%s: the queue holds %llu frames, not %u\n",
+			s->name, c->name, queue_depth(skel, c->path), c->depth);
+		exit(1);
+	}
+	return true;
+}
+
+static void csv_row(const struct section *s, const struct bench_case *c, int rep,
+		    const char *metric, double value)
+{
+	if (opt.csv)
+		fprintf(opt.csv, "%s,%s,%d,%s,%.6g\n", s->name, c->name, rep, metric, value);
+}
+
+static void report(const struct section *s, const struct bench_case *c, int rep,
+		   const struct bench_result *r)
+{
+	double lost = (double)r->offered - r->received -
+		      ((double)r->depth_after - r->depth_before);
+	double ns = r->received ? r->secs * 1e9 / r->received : 0;
+	double per_run = r->runs ? (double)r->taken / r->runs : 0;
+	double mpps = r->received / r->secs / 1e6;
+	double offered = r->offered / r->secs / 1e6;
+
+	printf("%-6s %-15s round %d: %6.3f Mpps %6.0f ns/pkt, offered %6.3f Mpps, lost %4.1f %%",
+	       s->name, c->name, rep, mpps, ns, offered, 100 * lost / r->offered);
+	if (c->path != BENCH_DEVMAP)
+		printf(", depth %llu, %.0f timer runs/s, %.1f frames/run, %llu refused",
+		       r->depth_after, r->runs / r->secs, per_run, r->tx_blocked);
+	printf("\n");
+	csv_row(s, c, rep, "mpps", mpps);
+	if (r->received)
+		csv_row(s, c, rep, "ns_per_pkt", ns);
+	csv_row(s, c, rep, "offered_mpps", offered);
+	csv_row(s, c, rep, "lost_pct", 100 * lost / r->offered);
+	if (c->path != BENCH_DEVMAP) {
+		csv_row(s, c, rep, "depth", r->depth_after);
+		csv_row(s, c, rep, "timer_runs_per_s", r->runs / r->secs);
+		csv_row(s, c, rep, "frames_per_run", per_run);
+		csv_row(s, c, rep, "tx_refused", r->tx_blocked);
+	}
+	if (opt.csv)
+		fflush(opt.csv);
+}
+
+static unsigned long long mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* A freed map frees its queued frames after an RCU grace period, in the
+ * background: wait for their pages, so that the next case neither runs
+ * beside the freeing nor finds the memory still taken.
+ */
+static void wait_for_memory(unsigned long long want)
+{
+	double until = now() + MEM_WAIT_SECS;
+
+	while (mem_available() < want && now() < until)
+		usleep(100000);
+}
+
+static bool run_case(const struct section *s, const struct bench_case *c, int rep)
+{
+	unsigned long long queue_bytes = (unsigned long long)c->depth * QUEUED_PAGE;
+	unsigned long long send_errors, avail = mem_available();
+	struct xdpq_bench *skel;
+	struct bench_result r;
+
+	/* Leave a quarter of the memory to the rest of the guest. */
+	if (queue_bytes > avail / 4 * 3) {
+		printf("%-6s %-15s round %d: skipped, %u queued frames need %llu MiB, "
+		       "the guest has %llu MiB available\n", s->name, c->name, rep, c->depth,
+		       queue_bytes >> 20, avail >> 20);
+		return true;
+	}
+	skel = case_load(s, c);
+	if (c->depth && !case_fill(s, c, skel)) {
+		printf("%-6s %-15s round %d: skipped, no memory for %u queued frames\n",
+		       s->name, c->name, rep, c->depth);
+		xdpq_bench__destroy(skel);
+		wait_for_memory(avail);
+		return true;
+	}
+	case_run(s, c, skel, opt.frames / 4);
+	r = case_run(s, c, skel, opt.frames);
+	send_errors = skel->bss->send_errors;
+	xdpq_bench__destroy(skel);
+	wait_for_memory(avail - (avail >> 5));
+	report(s, c, rep, &r);
+	if (!r.received)
+		fprintf(stderr, "xdpq_bench: %s/%s: no frame arrived\n", s->name, c->name);
+	if (send_errors)
+		fprintf(stderr, "xdpq_bench: %s/%s: %llu sends failed\n", s->name, c->name,
+			send_errors);
+	return r.received && !send_errors;
+}
+
+static bool selected(const struct section *s, const struct bench_case *c, bool first)
+{
+	char name[80];
+
+	snprintf(name, sizeof(name), "%s/%s", s->name, c->name);
+	return (first || !c->scaling) && !fnmatch(opt.match, name, 0);
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("pinning to the CPU", errno);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB] "
+		"SECTION:TX_DEV:RX_DEV...\n"
+		"  -o  append section,case,rep,metric,value rows to CSV\n"
+		"  -n  frames per measured run (default %u)\n"
+		"  -r  rounds: runs of each case (default %d)\n"
+		"  -c  the CPU to offer the frames from (default 0)\n"
+		"  -m  run only the cases whose SECTION/CASE matches GLOB\n",
+		prog, opt.frames, opt.rounds);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct section *sections;
+	int o, nr, i, rep, cpu = 0;
+	bool ok = true;
+	size_t j;
+
+	while ((o = getopt(argc, argv, "o:n:r:c:m:h")) != -1) {
+		switch (o) {
+		case 'o':
+			opt.csv = fopen(optarg, "a");
+			if (!opt.csv)
+				die(optarg, errno);
+			break;
+		case 'n':
+			opt.frames = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			opt.rounds = atoi(optarg);
+			break;
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'm':
+			opt.match = optarg;
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+	nr = argc - optind;
+	if (nr < 1 || opt.frames < 4 * BATCH || opt.rounds < 1)
+		usage(argv[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pin_to_cpu(cpu);
+	sections = calloc(nr, sizeof(*sections));
+	if (!sections)
+		die("calloc", ENOMEM);
+	for (i = 0; i < nr; i++)
+		section_open(&sections[i], argv[optind + i]);
+
+	for (rep = 1; rep <= opt.rounds; rep++)
+		for (i = 0; i < nr; i++)
+			for (j = 0; j < ARRAY_SIZE(cases); j++)
+				if (selected(&sections[i], &cases[j], i == 0))
+					ok &= run_case(&sections[i], &cases[j], rep);
+
+	for (i = 0; i < nr; i++)
+		xdpq_bench_rx__destroy(sections[i].ends);
+	if (opt.csv)
+		fclose(opt.csv);
+	return ok ? 0 : 1;
+}
