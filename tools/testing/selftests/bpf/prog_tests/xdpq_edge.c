@@ -322,7 +322,10 @@ static void test_headroom(void)
 		skel->bss->meta_len = cases[i].meta_len;
 		if (!ASSERT_OK(offer(skel, 128, 1), "offer"))
 			goto out;
-		cases[i].fits ? queued++ : refused++;
+		if (cases[i].fits)
+			queued++;
+		else
+			refused++;
 		st = queue_stats(skel);
 		ASSERT_EQ(st.enqueued, queued, "enqueued");
 		ASSERT_EQ(st.drop_headroom, refused, "drop_headroom");
