@@ -41,6 +41,14 @@ taps() {
 	done
 }
 
+untaps() {
+	local name
+
+	for name in "$@"; do
+		ip tuntap del dev "tap_$name" mode tap
+	done
+}
+
 # sink NAME SECONDS PPS [STALL_FROM STALL_TO]: a VM reading its tap, the
 # one of taps or a new one; returns once it has attached to the tap
 sink() {
@@ -100,7 +108,7 @@ sink vm2 $((secs + 2)) 3000
 sink vm3 $((secs + 2)) 3000 6 11
 gen "$secs" "$vm1,1500,0,$len" "$vm1,50,46,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
 wait
-for vm in vm1 vm2 vm3; do ip tuntap del dev "tap_$vm" mode tap; done
+untaps vm1 vm2 vm3
 
 phase=equal
 echo "== $phase: 10 s, three VMs at 4 Mbit/s"
@@ -114,7 +122,7 @@ shape 12
 for vm in vm1 vm2 vm3; do sink $vm 12 3000; done
 gen 10 "$vm1,1500,0,$len" "$vm2,1500,0,$len" "$vm3,1500,0,$len"
 wait
-for vm in vm1 vm2 vm3; do ip tuntap del dev "tap_$vm" mode tap; done
+untaps vm1 vm2 vm3
 
 phase=devmap
 echo "== $phase: 10 s, vm1's traffic through a plain devmap"

@@ -69,15 +69,33 @@ static bool refused(const char *config, const char *uplink, const char *message)
 	return true;
 }
 
+/* The test's netns, entered, with the uplink veth pair up0/up1, set up if
+ * up: NULL on failure.
+ */
+static struct nstoken *uplink_netns(bool up)
+{
+	struct nstoken *nstoken;
+
+	if (!ASSERT_OK(system("ip netns add " NS), "netns"))
+		return NULL;
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		return NULL;
+	if (!ASSERT_OK(system("ip link add up0 type veth peer name up1"), "uplink") ||
+	    (up && !ASSERT_OK(system("ip link set up0 up && ip link set up1 up"), "uplink up"))) {
+		close_netns(nstoken);
+		return NULL;
+	}
+	return nstoken;
+}
+
 static void test_bad_config(void)
 {
 	struct nstoken *nstoken = NULL;
 
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+	nstoken = uplink_netns(false);
+	if (!nstoken)
 		goto out;
-	SYS(out, "ip link add up0 type veth peer name up1");
 
 	ASSERT_TRUE(refused("vm a mac 02:00:00:00:10:01 dev lo\nvm b mac 02:00:00:00:10:02 dev lo speed 1\n",
 			    "up0", ":2: unknown keyword"), "unknown keyword");
@@ -306,13 +324,9 @@ static void test_run_reload_stop(void)
 	if (!ASSERT_OK_PTR(ra, "reader a") || !ASSERT_OK_PTR(rb, "reader b"))
 		goto out_free;
 	ra->fd = rb->fd = -1;
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+	nstoken = uplink_netns(true);
+	if (!nstoken)
 		goto out;
-	SYS(out, "ip link add up0 type veth peer name up1");
-	SYS(out, "ip link set up0 up");
-	SYS(out, "ip link set up1 up");
 	/* up0 sends the VMs' frames as XDP frames: up1 needs GRO (or XDP). */
 	SYS(out, "ethtool -K up1 gro on");
 	if (!ASSERT_OK(xdpq_tap_start(ra, "tap_a"), "tap a") ||
@@ -467,13 +481,9 @@ static void test_uplink_weights(void)
 	__u32 start;
 
 	w[0].fd = w[1].fd = -1;
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+	nstoken = uplink_netns(true);
+	if (!nstoken)
 		goto out;
-	SYS(out, "ip link add up0 type veth peer name up1");
-	SYS(out, "ip link set up0 up");
-	SYS(out, "ip link set up1 up");
 	skel = xdpq_shape_uplink__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "load counter"))
 		goto out;
@@ -575,11 +585,9 @@ static void test_no_privileges(void)
 	ssize_t n;
 	pid_t pid;
 
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+	nstoken = uplink_netns(false);
+	if (!nstoken)
 		goto out;
-	SYS(out, "ip link add up0 type veth peer name up1");
 	if (!ASSERT_OK(write_config("vm a mac 02:00:00:00:10:01 dev up1\n"), "config") ||
 	    !ASSERT_OK(pipe(pipefd), "pipe"))
 		goto out;
