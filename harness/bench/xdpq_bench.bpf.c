@@ -32,7 +32,8 @@
  * frames.
  *
  * All of it runs on the CPU the frames are offered on: the timer is started
- * there and pinned to it, and veth receives on the CPU that transmits.
+ * there, pinned to it by the program, by the map at the flush of the
+ * frames that CPU offers; and veth receives on the CPU that transmits.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -98,7 +99,7 @@ struct {
 
 __u64 queued;		/* frames bench_enqueue redirected into the map */
 __u64 taken;		/* frames the timer took out for good */
-__u32 armed;		/* the timer is set, running or waiting for the target */
+__u32 armed;		/* standing queues: the timer is set, running or waiting */
 __u32 rr_next;		/* FIFO: the sub-queue the timer visits next */
 __u64 vtime;		/* PIFO: V */
 __u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
@@ -152,32 +153,40 @@ static long bench_step(__u64 i, struct bench_run *run)
 	return run->handled >= run->quota;
 }
 
-/* Take out what arrived beyond the standing queue, up to the budget. Run
- * again at once after any frame, go idle when nothing is left to take or
- * every sub-queue was empty, and wait for the target's completion when it
- * is over its XDP TX limit (Documentation/bpf/map_xdp_queue.rst, "The
- * timer pattern").
+/* Take out up to `budget` frames, and start again at once if that was the
+ * budget. Otherwise, without a standing queue, the queue is empty and the
+ * map starts the timer when frames arrive, as in the samples
+ * (Documentation/bpf/map_xdp_queue.rst, "The timer pattern"). With one,
+ * the queue is never empty: the run takes what arrived beyond the standing
+ * frames and the enqueue program starts the timer when more arrive. That
+ * count is exact, as the frames are redirected and flushed on the CPU the
+ * timer runs on. A target over its XDP TX limit starts the timer when it
+ * has room.
  */
 static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 {
 	__u64 backlog = queued - taken;
 	struct bench_run run = {
 		.subqs = bench_path == BENCH_FIFO ? nr_flows : 1,
+		.quota = budget,
 	};
 
 	timer_runs++;
-	if (backlog <= standing) {
-		armed = 0;
-		return 0;
+	if (standing) {
+		if (backlog <= standing) {
+			armed = 0;
+			return 0;
+		}
+		if (backlog - standing < budget)
+			run.quota = backlog - standing;
 	}
-	run.quota = backlog - standing < budget ? backlog - standing : budget;
 	bpf_loop(run.quota + run.subqs, bench_step, &run, 0);
 	taken += run.handled;
 	if (run.blocked)
 		return 0;
-	if (run.handled || run.empty < run.subqs)
+	if (run.handled == budget)
 		bpf_timer_start(&t->timer, 0, BPF_F_TIMER_CPU_PIN);
-	else
+	else if (standing)
 		armed = 0;
 	return 0;
 }
@@ -221,7 +230,7 @@ int bench_enqueue(struct xdp_md *ctx)
 	if (seq - taken >= standing + room)
 		return XDP_DROP;
 	queued = seq + 1;
-	if (!armed && seq >= taken + standing)
+	if (standing && !armed && seq >= taken + standing)
 		bench_arm();
 	if (bench_path == BENCH_FIFO)
 		return bpf_redirect_map(&fifo, seq % nr_flows, 0);
@@ -237,7 +246,8 @@ int bench_devmap(struct xdp_md *ctx)
 }
 
 /* Run once by user space: the callback must be set by an XDP program to
- * run in a bpf_net_context, where it may send.
+ * run in a bpf_net_context, where it may send. Its first run finds the
+ * queue empty, so the map starts it when frames arrive.
  */
 SEC("xdp")
 int bench_init(struct xdp_md *ctx)
@@ -249,7 +259,8 @@ int bench_init(struct xdp_md *ctx)
 	if (!t)
 		return XDP_ABORTED;
 	if (bpf_timer_init(&t->timer, &timers, BENCH_CLOCK_MONOTONIC) ||
-	    bpf_timer_set_callback(&t->timer, bench_timer_cb))
+	    bpf_timer_set_callback(&t->timer, bench_timer_cb) ||
+	    bpf_timer_start(&t->timer, 0, BPF_F_TIMER_CPU_PIN))
 		return XDP_ABORTED;
 	return XDP_PASS;
 }

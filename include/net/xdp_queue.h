@@ -138,6 +138,7 @@ struct xdpq_map {
 	u64 enqueued;			/* map-wide totals, under lock */
 	u64 dequeued;
 	u32 nr_subq;
+	struct list_head waiters;	/* timers to start when frames arrive; under lock */
 	struct net *net;		/* passive ref, for xdp_packet_send() */
 	struct xdpq_bulk __percpu *bulk;
 	struct xdpq_subq_stats *subq_stats;
@@ -166,6 +167,11 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
 void xdpq_map_requeue(struct xdp_frame *xdpf);
 int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
+
+/* Timers of schedulers waiting for frames or for room, net/core/xdp_dequeue.c */
+void xdp_timer_waiter_add(struct list_head *waiters,
+			  struct bpf_map *timer_map, void *timer_value);
+void xdp_timer_waiters_wake(struct list_head *waiters);
 
 /* Map core helpers for the map type files (kernel/bpf/queue_map_*.c). */
 int xdpq_map_alloc_check(union bpf_attr *attr);

@@ -35,10 +35,16 @@
  * other CPUs filled the map in the meantime, or what the ordering core
  * refuses because its range moved since the redirect (PIFO, see there).
  *
+ * Wakeups. A timer callback that finds the map empty is put on the map's
+ * list of waiters (net/core/xdp_dequeue.c), under the map lock; the flush
+ * that moves frames in takes the list under the same lock and starts the
+ * timers after dropping it, so the callback need not poll for frames that
+ * other CPUs still stage.
+ *
  * Locking. One spinlock per map protects the ordering core, the per
- * sub-queue counters and q->depth. It is taken with spin_lock_bh(): it is
- * mostly taken from softirq, but XDP programs can also run from
- * BPF_PROG_TEST_RUN and the syscall reads statistics. q->depth is also
+ * sub-queue counters, q->depth and the waiters. It is taken with
+ * spin_lock_bh(): it is mostly taken from softirq, but XDP programs can
+ * also run from BPF_PROG_TEST_RUN and the syscall reads statistics. q->depth is also
  * read without the lock (READ_ONCE()) for the enqueue capacity check.
  * Counters updated outside the lock are per-CPU (u64_stats).
  *
@@ -92,6 +98,7 @@ struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
 
 	bpf_map_init_from_attr(&q->map, attr);
 	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->waiters);
 	q->ops = ops;
 	q->nr_subq = nr_subq;
 
@@ -159,6 +166,8 @@ void xdpq_map_free(struct bpf_map *map)
 			xdp_return_frame(xdpq_node_frame(node));
 
 	q->ops->destroy(q);
+	/* The timers' programs are gone with the map's last user. */
+	xdp_timer_waiters_wake(&q->waiters);
 	net_passive_dec(q->net);
 	free_percpu(q->bulk);
 	bpf_map_area_free(q->subq_stats);
@@ -169,6 +178,7 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 {
 	struct xdpq_map *q = bq->map;
 	unsigned int i, n = bq->count, room, queued;
+	LIST_HEAD(waiters);
 
 	spin_lock_bh(&q->lock);
 	room = min_t(u64, n, q->map.max_entries - q->depth);
@@ -182,7 +192,10 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 	}
 	WRITE_ONCE(q->depth, q->depth + queued);
 	q->enqueued += queued;
+	if (queued)
+		list_splice_init(&q->waiters, &waiters);
 	spin_unlock_bh(&q->lock);
+	xdp_timer_waiters_wake(&waiters);
 
 	if (unlikely(queued < n)) {
 		for (i = queued; i < n; i++)
@@ -259,6 +272,20 @@ int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
 	return 0;
 }
 
+/* Under q->lock, the map found empty: the timer whose callback looked,
+ * if any, is started when frames next arrive (xdpq_bulk_flush()).
+ */
+static void xdpq_wait_for_frames(struct xdpq_map *q)
+{
+	struct bpf_map *timer_map;
+	void *timer_value;
+
+	if (q->depth)
+		return;
+	timer_map = xdp_get_timer_cb(&timer_value);
+	xdp_timer_waiter_add(&q->waiters, timer_map, timer_value);
+}
+
 /* Backend of the xdp_packet_dequeue() kfunc. The caller checked that map
  * is a queue map.
  */
@@ -273,11 +300,19 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		return NULL;
 
 	spin_lock_bh(&q->lock);
-	if (!q->ops->peek_rank(q, subq, &head_rank))
-		goto unlock;
-	if ((flags & BPF_XDP_DEQUEUE_RANK_LE) && head_rank > *rank)
-		goto unlock;
+	if (flags & BPF_XDP_DEQUEUE_RANK_LE) {
+		if (!q->ops->peek_rank(q, subq, &head_rank)) {
+			xdpq_wait_for_frames(q);
+			goto unlock;
+		}
+		if (head_rank > *rank)
+			goto unlock;
+	}
 	node = q->ops->dequeue(q, subq);
+	if (!node) {
+		xdpq_wait_for_frames(q);
+		goto unlock;
+	}
 	q->subq_stats[subq].depth--;
 	q->subq_stats[subq].dequeued++;
 	WRITE_ONCE(q->depth, q->depth - 1);
@@ -321,6 +356,8 @@ int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank)
 
 	spin_lock_bh(&q->lock);
 	found = q->ops->peek_rank(q, subq, rank);
+	if (!found)
+		xdpq_wait_for_frames(q);
 	spin_unlock_bh(&q->lock);
 
 	return found ? 0 : -ENOENT;

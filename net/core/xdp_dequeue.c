@@ -24,12 +24,23 @@
  * Recycling. Queued frames may come from any device's page_pool, so
  * direct (NAPI-local) recycling is turned off for the current context
  * before frames are handed to a device.
+ *
+ * Wakeups. A scheduler never needs to poll: a timer callback that finds
+ * a queue map empty is started again by the map when frames arrive, and
+ * one refused by a device over its XDP TX limit by the completion that
+ * frees room. Both keep a list of such waiting timers, managed by
+ * xdp_timer_waiter_add() and xdp_timer_waiters_wake() below. A waiter
+ * holds a reference on the ARRAY map whose element holds the timer (the
+ * element's memory lives as long as the map), so a wakeup always finds
+ * the timer's struct bpf_async_kern; a timer cancelled or freed meanwhile
+ * is not started, bpf_timer_kick() sees that it is gone.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/filter.h>
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/xdp.h>
 #include <net/xdp_queue.h>
@@ -37,6 +48,60 @@
 
 #define XDP_PACKET_DEQUEUE_FLAGS \
 	(BPF_XDP_DEQUEUE_SUBQ_MASK | BPF_XDP_DEQUEUE_RANK_LE)
+
+struct xdp_timer_waiter {
+	struct list_head node;
+	struct bpf_map *map;		/* the ARRAY map holding the timer */
+	void *value;			/* the map element holding the timer */
+};
+
+/**
+ * xdp_timer_waiter_add() - Start a scheduler's timer at a later event
+ * @waiters: The event's list of waiters; its owner's lock is held.
+ * @timer_map: The map holding the bpf_timer whose callback runs, or NULL.
+ * @timer_value: The element of @timer_map holding that timer.
+ *
+ * Only timers in ARRAY maps can wait: their elements do not move or go
+ * away while the map lives. A timer already on the list is not added
+ * twice. Without memory for the waiter, the timer is not added and this
+ * event does not wake it.
+ */
+void xdp_timer_waiter_add(struct list_head *waiters,
+			  struct bpf_map *timer_map, void *timer_value)
+{
+	struct xdp_timer_waiter *w;
+
+	if (!timer_map || timer_map->map_type != BPF_MAP_TYPE_ARRAY)
+		return;
+	list_for_each_entry(w, waiters, node)
+		if (w->value == timer_value)
+			return;
+	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	if (!w)
+		return;
+	bpf_map_inc(timer_map);
+	w->map = timer_map;
+	w->value = timer_value;
+	list_add_tail(&w->node, waiters);
+}
+
+/**
+ * xdp_timer_waiters_wake() - Start the timers of a list of waiters
+ * @waiters: Waiters taken off their event's list, under no lock.
+ *
+ * Each timer is started at once, as bpf_timer_start(timer, 0, 0) would,
+ * and the waiters are freed.
+ */
+void xdp_timer_waiters_wake(struct list_head *waiters)
+{
+	struct xdp_timer_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, waiters, node) {
+		bpf_timer_kick(w->map, w->value, 0);
+		bpf_map_put(w->map);
+		kfree(w);
+	}
+}
 
 /* Frames sent and not yet handed to their device: one bulk per CPU, for
  * one device at a time (a scheduler usually feeds one target per run).
@@ -181,6 +246,10 @@ __bpf_kfunc_start_defs();
  * The returned frame must be passed to xdp_packet_send() or
  * xdp_packet_drop(). Its fields, e.g. len, can be read directly.
  *
+ * Called from a bpf_timer callback (the timer in an ARRAY map) on a map
+ * that holds no frame, it makes the map start that timer when frames
+ * next arrive: a scheduler whose queues are empty just returns.
+ *
  * Return: The frame, or NULL if the sub-queue is empty or out of range,
  * the head's rank is above the limit, or @flags has unknown bits.
  */
@@ -205,7 +274,9 @@ __bpf_kfunc struct xdp_frame *xdp_packet_dequeue(void *map__map, u64 flags,
  *	now; 0 for FIFO maps.
  *
  * Nothing is dequeued; another program may take the head before this one
- * dequeues. Use BPF_XDP_DEQUEUE_RANK_LE for a conditional dequeue.
+ * dequeues. Use BPF_XDP_DEQUEUE_RANK_LE for a conditional dequeue. On an
+ * empty map, called from a bpf_timer callback, it starts the timer when
+ * frames arrive, as xdp_packet_dequeue() does.
  *
  * Return: 0 on success, -ENOENT if the sub-queue is empty or out of range,
  * -EINVAL if @flags has unknown bits.

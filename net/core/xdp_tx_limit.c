@@ -5,16 +5,12 @@
  * slow paths, the wakeups and the per-device lifetime.
  *
  * Wakeups. xdp_packet_send() calls xdp_tx_limit_reserve() for a device
- * with a limit. Over the limit, the bpf_timer whose callback is sending
- * (an element of an ARRAY map, whose memory lives as long as the map) is
- * put on the device's waiter list, holding a reference on its map, and the
- * send is refused. The completion that brings the device back under its
- * limit takes the waiters off the list and starts each timer at once,
- * just as bpf_timer_start(timer, 0, 0) would. The check and the
- * registration happen under ->lock, as does the completion, so a wakeup
- * cannot be missed. A timer cancelled or freed meanwhile is not started:
- * its struct bpf_async_kern, which the map reference keeps in memory, no
- * longer points to it.
+ * with a limit. Over the limit, the bpf_timer whose callback is sending is
+ * put on the device's waiter list (xdp_timer_waiter_add()) and the send is
+ * refused. The completion that brings the device back under its limit
+ * takes the waiters off the list and starts each timer at once. The check
+ * and the registration happen under ->lock, as does the completion, so a
+ * wakeup cannot be missed.
  *
  * Lifetime. The limit is allocated by xdp_tx_limit_enable() and freed
  * after an RCU grace period when the device unregisters (netdev
@@ -26,13 +22,8 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/xdp_queue.h>
 #include <net/xdp_tx_limit.h>
-
-struct xdp_tx_waiter {
-	struct list_head node;
-	struct bpf_map *map;		/* the ARRAY map holding the timer */
-	void *value;			/* the map element holding the timer */
-};
 
 void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
 {
@@ -43,17 +34,6 @@ void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
 	spin_unlock_irqrestore(&txl->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_queued);
-
-static void xdp_tx_wake(struct list_head *waiters)
-{
-	struct xdp_tx_waiter *w, *tmp;
-
-	list_for_each_entry_safe(w, tmp, waiters, node) {
-		bpf_timer_kick(w->map, w->value, 0);
-		bpf_map_put(w->map);
-		kfree(w);
-	}
-}
 
 void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 			unsigned int bytes)
@@ -78,7 +58,7 @@ void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 	}
 	spin_unlock_irqrestore(&txl->lock, flags);
 
-	xdp_tx_wake(&waiters);
+	xdp_timer_waiters_wake(&waiters);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_completed);
 
@@ -100,26 +80,6 @@ void __xdp_tx_ring_full(struct xdp_tx_limit *txl)
 	spin_unlock_irqrestore(&txl->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_ring_full);
-
-/* Under txl->lock: wake the timer of @timer_value once under the limit. */
-static void xdp_tx_waiter_add(struct xdp_tx_limit *txl,
-			      struct bpf_map *timer_map, void *timer_value)
-{
-	struct xdp_tx_waiter *w;
-
-	if (!timer_map || timer_map->map_type != BPF_MAP_TYPE_ARRAY)
-		return;
-	list_for_each_entry(w, &txl->waiters, node)
-		if (w->value == timer_value)
-			return;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
-	if (!w)
-		return;
-	bpf_map_inc(timer_map);
-	w->map = timer_map;
-	w->value = timer_value;
-	list_add_tail(&w->node, &txl->waiters);
-}
 
 /**
  * xdp_tx_limit_reserve() - May a scheduler send to this device now?
@@ -146,7 +106,7 @@ int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
 	if (dql_avail(&txl->dql) < 0) {
 		err = -EBUSY;
 		txl->blocked++;
-		xdp_tx_waiter_add(txl, timer_map, timer_value);
+		xdp_timer_waiter_add(&txl->waiters, timer_map, timer_value);
 	}
 	spin_unlock_irqrestore(&txl->lock, flags);
 	return err;
@@ -176,7 +136,7 @@ int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
 	if (txl->dql.num_queued == txl->dql.num_completed)
 		err = -EAGAIN;
 	else
-		xdp_tx_waiter_add(txl, timer_map, timer_value);
+		xdp_timer_waiter_add(&txl->waiters, timer_map, timer_value);
 	spin_unlock_irqrestore(&txl->lock, flags);
 	return err;
 }
@@ -286,7 +246,7 @@ static void xdp_tx_limit_free(struct net_device *dev)
 	list_splice_init(&txl->waiters, &waiters);
 	spin_unlock_irqrestore(&txl->lock, flags);
 	/* Woken schedulers find the device gone, or without a limit. */
-	xdp_tx_wake(&waiters);
+	xdp_timer_waiters_wake(&waiters);
 	kfree_rcu(txl, rcu);
 }
 

@@ -4,8 +4,9 @@
  * xdp_fifo_enqueue runs on the ingress device and queues every frame in
  * the map with bpf_redirect_map(). Frames leave the map in a bpf_timer
  * callback: fwd_timer_cb() sends up to BUDGET frames to the egress device
- * per run and re-arms the timer while it finds work. The first frame that
- * arrives while the forwarder is idle arms the timer.
+ * per run and starts the timer again while it has work. Once it finds the
+ * queue empty it returns: the map starts the timer when frames arrive, so
+ * the enqueueing program leaves the timer alone.
  *
  * See Documentation/bpf/map_xdp_queue.rst.
  */
@@ -52,9 +53,6 @@ struct {
 	__type(value, struct fwd_timer);
 } timer_map SEC(".maps");
 
-/* 1 from arming the timer until a run finds the queue empty. */
-__u32 armed;
-
 static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 {
 	struct xdp_frame *frame;
@@ -63,14 +61,14 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 
 	for (i = 0; i < BUDGET; i++) {
 		frame = xdp_packet_dequeue(&fifo, 0, &rank);
+		/* Empty: the map starts this timer when frames arrive. */
 		if (!frame)
-			break;
+			return 0;
 		/* The frame is ours until this call, which consumes it
 		 * whatever the outcome; failures show up as send_failed
 		 * in the map statistics. -EBUSY: the device is at its XDP
 		 * TX limit, the frame is back at the head of the queue, and
-		 * the completion that frees room starts this timer again:
-		 * stop without re-arming.
+		 * the completion that frees room starts this timer again.
 		 */
 		if (xdp_packet_send(frame, egress_ifindex, 0) == -EBUSY)
 			return 0;
@@ -79,23 +77,15 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 	 * flush when the callback returns.
 	 */
 	xdp_packet_flush();
-
-	/* Poll once more after any work, even if the queue looked empty: a
-	 * frame redirected on another CPU, which saw armed == 1 and so did
-	 * not arm, only reaches the queue when that CPU flushes. Go idle
-	 * only after a run that found nothing; a frame that reaches the
-	 * queue after that run looked waits for the next frame to arm.
-	 */
-	if (i)
-		bpf_timer_start(&t->timer, 0, 0);
-	else
-		armed = 0;
+	/* The budget is used up: run again, after the softirqs waiting. */
+	bpf_timer_start(&t->timer, 0, 0);
 	return 0;
 }
 
 /* Run once by user space (BPF_PROG_TEST_RUN) before attaching. The timer
  * callback must be set by an XDP program: only then does it run in a
- * bpf_net_context and may it send frames.
+ * bpf_net_context and may it send frames. Its first run finds the queue
+ * empty and waits for frames.
  */
 SEC("xdp")
 int xdp_fifo_timer_init(struct xdp_md *ctx)
@@ -110,22 +100,14 @@ int xdp_fifo_timer_init(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	if (bpf_timer_set_callback(&t->timer, fwd_timer_cb))
 		return XDP_ABORTED;
+	if (bpf_timer_start(&t->timer, 0, 0))
+		return XDP_ABORTED;
 	return XDP_PASS;
 }
 
 SEC("xdp")
 int xdp_fifo_enqueue(struct xdp_md *ctx)
 {
-	struct fwd_timer *t;
-	__u32 key = 0;
-
-	if (!armed) {
-		t = bpf_map_lookup_elem(&timer_map, &key);
-		if (t) {
-			armed = 1;
-			bpf_timer_start(&t->timer, 0, 0);
-		}
-	}
 	/* Refusals (queue full, no headroom) are counted in the map and
 	 * reported on the xdp:xdp_redirect_map_err tracepoint.
 	 */

@@ -2,7 +2,8 @@
 /* BPF_MAP_TYPE_XDP_FIFO: the syscall interface, FIFO
  * order per sub-queue over 100,000 frames, overflow and bad sub-queues with
  * their counters and tracepoint errnos, and timer-driven forwarding to veth,
- * tun and virtio-net; the verifier's ownership rules. Attribute checks
+ * tun and virtio-net, with a timer the map starts when frames arrive; the
+ * verifier's ownership rules. Attribute checks
  * of all queue map types are in xdpq_edge.c.
  */
 #include <pthread.h>
@@ -248,16 +249,24 @@ out:
 	xdpq_fifo__destroy(skel);
 }
 
-/* Load the forwarder with its timer, sending to target. */
+/* Load the forwarder with its timer, sending to target. The timer's first
+ * run finds the queue empty and waits for frames.
+ */
 static struct xdpq_fifo *fwd_start(int target)
 {
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = &test_frame,
+		    .data_size_in = sizeof(test_frame));
 	struct xdpq_fifo *skel;
+	int err;
 
 	skel = xdpq_fifo__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "open_and_load"))
 		return NULL;
 	skel->bss->target_ifindex = target;
-	if (!ASSERT_OK(run_once(skel->progs.xdp_fwd_setup), "timer setup")) {
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_fwd_setup), &opts);
+	if (!ASSERT_OK(err, "timer setup") ||
+	    !ASSERT_EQ(opts.retval, XDP_DROP, "timer setup retval")) {
 		xdpq_fifo__destroy(skel);
 		return NULL;
 	}
@@ -369,6 +378,59 @@ static void timer_fwd_veth(int nr_cpus)
 	ASSERT_EQ(st.depth, 0, "depth");
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, FWD_FRAMES, "rx_frames");
+out:
+	xdpq_fifo__destroy(rx);
+	xdpq_fifo__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+/* The forwarder never polls: its timer runs when frames arrive in the
+ * empty queue (the map starts it), then takes them out in a run or two
+ * (one more if it used up its budget), and stays idle until the next
+ * frames, however long that takes.
+ */
+static void test_timer_waits_for_frames(void)
+{
+	struct xdpq_fifo *skel = NULL, *rx = NULL;
+	struct bpf_xdp_queue_stats st;
+	struct nstoken *nstoken = NULL;
+	int src, dst, round;
+	__u64 runs;
+
+	SYS(out, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		goto out;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set dev veth_src up");
+	SYS(out, "ip link set dev veth_dst up");
+	src = if_nametoindex("veth_src");
+	dst = if_nametoindex("veth_dst");
+
+	skel = fwd_start(src);
+	rx = xdpq_fifo__open_and_load();
+	if (!skel || !ASSERT_OK_PTR(rx, "rx skel"))
+		goto out;
+	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx, dst);
+	if (!ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx") ||
+	    !ASSERT_TRUE(wait_u64(&skel->bss->fwd_runs, 1), "first run"))
+		goto out;
+	for (round = 1; round <= 3; round++) {
+		runs = skel->bss->fwd_runs;
+		usleep(50000);
+		if (!ASSERT_EQ(skel->bss->fwd_runs, runs, "idle without frames"))
+			goto out;
+		if (!ASSERT_OK(offer_frames(skel->progs.xdp_fwd_enqueue, src, BATCH), "offer"))
+			goto out;
+		wait_sent(skel, round * BATCH, &st);
+		ASSERT_EQ(st.sent, round * BATCH, "sent");
+		ASSERT_EQ(st.depth, 0, "depth");
+		usleep(50000);
+		ASSERT_LE(skel->bss->fwd_runs - runs, 3, "runs for a batch");
+	}
+	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
+	ASSERT_EQ(rx->bss->rx_frames, 3 * BATCH, "rx_frames");
 out:
 	xdpq_fifo__destroy(rx);
 	xdpq_fifo__destroy(skel);
@@ -491,6 +553,8 @@ void test_xdpq_fifo(void)
 		timer_fwd_veth(1);
 	if (test__start_subtest("timer_fwd_veth_two_cpus"))
 		timer_fwd_veth(2);
+	if (test__start_subtest("timer_waits_for_frames"))
+		test_timer_waits_for_frames();
 	if (test__start_subtest("timer_fwd_tun"))
 		test_timer_fwd_tun();
 	if (test__start_subtest("timer_fwd_virtio"))

@@ -123,10 +123,12 @@ int xdp_send_all(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
-/* Timer-driven forwarding. The first frame queued while the forwarder is
- * idle arms the timer; the callback sends up to TIMER_BUDGET frames per run
- * and re-arms itself while it finds work, so NAPI and the timer softirq take
- * turns on a CPU.
+/* Timer-driven forwarding, in the pattern of
+ * Documentation/bpf/map_xdp_queue.rst: setup starts the timer once; the
+ * callback sends up to TIMER_BUDGET frames per run and starts itself again
+ * only if it used up the budget. A run that finds the queue empty just
+ * returns: the map starts the timer when frames arrive, so the enqueueing
+ * program never touches the timer.
  */
 struct fwd_timer {
 	struct bpf_timer timer;
@@ -139,7 +141,6 @@ struct {
 	__type(value, struct fwd_timer);
 } timers SEC(".maps");
 
-__u32 fwd_armed;
 __u64 fwd_send_errors;
 __u64 fwd_runs;
 
@@ -153,7 +154,7 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 	for (i = 0; i < TIMER_BUDGET; i++) {
 		frame = xdp_packet_dequeue(&fifo, 0, &rank);
 		if (!frame)
-			break;
+			return 0;
 		err = xdp_packet_send(frame, target_ifindex, 0);
 		/* The target is full: the frame is back in the queue and
 		 * the completion that frees room starts this timer again.
@@ -163,15 +164,7 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 		if (err)
 			fwd_send_errors++;
 	}
-	xdp_packet_flush();
-	/* Poll once more after any work: a frame queued on another CPU may
-	 * still sit in that CPU's enqueue bulk while this run found the
-	 * queue empty.
-	 */
-	if (i)
-		bpf_timer_start(&t->timer, 0, 0);
-	else
-		fwd_armed = 0;
+	bpf_timer_start(&t->timer, 0, 0);
 	return 0;
 }
 
@@ -184,24 +177,16 @@ int xdp_fwd_setup(struct xdp_md *ctx)
 	t = bpf_map_lookup_elem(&timers, &key);
 	if (!t)
 		return XDP_ABORTED;
-	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
-	bpf_timer_set_callback(&t->timer, fwd_timer_cb);
+	if (bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC) ||
+	    bpf_timer_set_callback(&t->timer, fwd_timer_cb) ||
+	    bpf_timer_start(&t->timer, 0, 0))
+		return XDP_ABORTED;
 	return XDP_DROP;
 }
 
 SEC("xdp")
 int xdp_fwd_enqueue(struct xdp_md *ctx)
 {
-	struct fwd_timer *t;
-	__u32 key = 0;
-
-	if (!fwd_armed) {
-		t = bpf_map_lookup_elem(&timers, &key);
-		if (t) {
-			fwd_armed = 1;
-			bpf_timer_start(&t->timer, 0, 0);
-		}
-	}
 	return bpf_redirect_map(&fifo, 0, 0);
 }
 

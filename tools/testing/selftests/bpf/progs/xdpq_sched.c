@@ -53,7 +53,6 @@ __u64 send_errors;
 __u64 early;			/* EDT frames sent before their time */
 __u64 edt_gap_ns;
 __u64 edt_start_ns;
-__u32 edt_armed;
 
 static __always_inline __u32 class_of(__u32 id)
 {
@@ -112,18 +111,10 @@ static int prio_timer_cb(void *map, __u32 *key, struct sched_timer *t)
 SEC("xdp")
 int xdp_edt_enqueue(struct xdp_md *ctx)
 {
-	struct sched_timer *t;
-	__u32 id = stamp_id(ctx), key = EDT_TIMER;
+	__u32 id = stamp_id(ctx);
 
 	if (id == ~0U)
 		return XDP_ABORTED;
-	if (!edt_armed) {
-		t = bpf_map_lookup_elem(&timers, &key);
-		if (t) {
-			edt_armed = 1;
-			bpf_timer_start(&t->timer, 0, 0);
-		}
-	}
 	return bpf_redirect_map(&edt_q, edt_start_ns + id * edt_gap_ns, 0);
 }
 
@@ -162,11 +153,11 @@ static int edt_timer_cb(void *map, __u32 *key, struct sched_timer *t)
 		bpf_timer_start(&t->timer, 0, 0);
 		return 0;
 	}
-	/* Sleep until the head is due; idle once the queue is empty. */
-	if (xdp_packet_peek_rank(&edt_q, 0, &rank)) {
-		edt_armed = 0;
+	/* Sleep until the head is due. Empty: the map starts the timer when
+	 * frames arrive.
+	 */
+	if (xdp_packet_peek_rank(&edt_q, 0, &rank))
 		return 0;
-	}
 	now = bpf_ktime_get_ns();
 	bpf_timer_start(&t->timer, rank > now ? rank - now : 0, 0);
 	return 0;
@@ -192,6 +183,7 @@ int xdp_sched_setup(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, edt_timer_cb);
+	bpf_timer_start(&t->timer, 0, 0);	/* finds edt_q empty, waits */
 	edt_start_ns = bpf_ktime_get_ns() + 10000000;	/* 10 ms from now */
 	return XDP_DROP;
 }

@@ -42,7 +42,6 @@ struct {
 const volatile __u8 frame_src = 1;
 
 __u64 offered;		/* frames the programs redirected into the queue */
-__u32 timer_armed;
 __u64 timer_runs;
 
 enum stress_send { STRESS_SENT, STRESS_EMPTY, STRESS_BUSY };
@@ -71,7 +70,7 @@ static enum stress_send stress_send_one(__u32 subq)
 static int stress_timer_cb(void *map, __u32 *key, struct stress_timer *t)
 {
 	enum stress_send a = STRESS_EMPTY, b = STRESS_EMPTY;
-	int i, sent = 0;
+	int i;
 
 	timer_runs++;
 	for (i = 0; i < TIMER_BUDGET; i++) {
@@ -79,30 +78,15 @@ static int stress_timer_cb(void *map, __u32 *key, struct stress_timer *t)
 		b = stress_send_one(1);
 		if (a != STRESS_SENT && b != STRESS_SENT)
 			break;
-		sent++;
 	}
 	xdp_packet_flush();
-	/* Run again after any work: a frame queued on another CPU may still
-	 * be in that CPU's enqueue bulk. With nothing sent because a target
-	 * is full, its completion starts the timer.
+	/* Run again if the budget ran out. Both sub-queues empty: the map
+	 * starts the timer when frames arrive; a full target starts it when
+	 * it has room.
 	 */
-	if (sent)
+	if (i == TIMER_BUDGET)
 		bpf_timer_start(&t->timer, 0, 0);
-	else if (a == STRESS_EMPTY && b == STRESS_EMPTY)
-		timer_armed = 0;
 	return 0;
-}
-
-static void stress_arm(void)
-{
-	struct stress_timer *t;
-	__u32 key = 0;
-
-	t = bpf_map_lookup_elem(&timers, &key);
-	if (t) {
-		timer_armed = 1;
-		bpf_timer_start(&t->timer, 0, 0);
-	}
 }
 
 SEC("xdp")
@@ -116,6 +100,7 @@ int xdp_stress_setup(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, stress_timer_cb);
+	bpf_timer_start(&t->timer, 0, 0);	/* finds the queue empty, waits */
 	return XDP_DROP;
 }
 
@@ -135,8 +120,6 @@ static __always_inline int stress_enqueue(struct xdp_md *ctx)
 	if ((void *)(eth + 1) > data_end || !stress_frame_is_ours(eth))
 		return XDP_PASS;
 	seq = __sync_fetch_and_add(&offered, 1);
-	if (!timer_armed)
-		stress_arm();
 	return bpf_redirect_map(&stress_fifo, seq % NR_TARGETS, 0);
 }
 
@@ -156,7 +139,12 @@ int xdp_stress_enqueue_alt(struct xdp_md *ctx)
 SEC("xdp")
 int xdp_stress_kick(struct xdp_md *ctx)
 {
-	stress_arm();
+	struct stress_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (t)
+		bpf_timer_start(&t->timer, 0, 0);
 	return XDP_DROP;
 }
 

@@ -32,7 +32,6 @@ struct {
 __u32 target_ifindex;
 __u32 enqueue_class;		/* rank of the frames offered next */
 __u32 next_id;
-__u32 armed;
 
 __u64 runs;			/* timer callback runs */
 __u64 sent;
@@ -50,10 +49,8 @@ static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 	last_budget = xdp_tx_budget(&q, target_ifindex);
 	for (i = 0; i < BUDGET; i++) {
 		frame = xdp_packet_dequeue(&q, 0, &rank);
-		if (!frame) {
-			armed = 0;
-			return 0;
-		}
+		if (!frame)
+			return 0;	/* the map starts this timer for frames */
 		err = xdp_packet_send(frame, target_ifindex, 0);
 		if (err == -XDPQ_EBUSY) {
 			/* The frame is back in the queue; the device starts
@@ -82,6 +79,7 @@ int xdp_sched_setup(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC);
 	bpf_timer_set_callback(&t->timer, sched_cb);
+	bpf_timer_start(&t->timer, 0, 0);	/* finds q empty, waits */
 	return XDP_DROP;
 }
 
@@ -90,20 +88,12 @@ int xdp_sched_enqueue(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	void *data = (void *)(long)ctx->data;
-	__u32 *p = data + XDPQ_SEQ_OFF, key = 0;
-	struct sched_timer *t;
+	__u32 *p = data + XDPQ_SEQ_OFF;
 
 	if ((void *)(p + 2) > data_end)
 		return XDP_ABORTED;
 	p[0] = __sync_fetch_and_add(&next_id, 1);
 	p[1] = enqueue_class;
-	if (!armed) {
-		t = bpf_map_lookup_elem(&timers, &key);
-		if (t) {
-			armed = 1;
-			bpf_timer_start(&t->timer, 0, 0);
-		}
-	}
 	return bpf_redirect_map(&q, enqueue_class, 0);
 }
 
