@@ -180,6 +180,27 @@ static struct net_device *xdp_packet_target(struct xdpq_map *q, u32 ifindex,
 	return dev;
 }
 
+/* The device ifindex names in q's namespace, if it can send XDP frames.
+ * A scheduler sends a run's frames to one device, so the bulk's device,
+ * found and checked for the previous frame, is usually the one: it stays
+ * alive until the bulk is flushed, in this RCU section.
+ */
+static struct net_device *xdp_packet_xmit_target(struct xdp_packet_bulk *bq,
+						 struct xdpq_map *q,
+						 u32 ifindex, int *err)
+{
+	struct net_device *dev = bq->dev;
+
+	if (dev && dev->ifindex == ifindex && net_eq(dev_net(dev), q->net))
+		return dev;
+	dev = xdp_packet_target(q, ifindex, err);
+	if (likely(dev) && unlikely(!dev->netdev_ops->ndo_xdp_xmit)) {
+		*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	return dev;
+}
+
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
 {
@@ -190,13 +211,9 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	int err = 0;
 
 	rcu_read_lock();
-	dev = xdp_packet_target(q, ifindex, &err);
+	dev = xdp_packet_xmit_target(bq, q, ifindex, &err);
 	if (unlikely(!dev))
 		goto out;
-	if (unlikely(!dev->netdev_ops->ndo_xdp_xmit)) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
 	if (unlikely(xdp_frame_has_frags(frame) &&
 		     !(dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG))) {
 		err = -EOPNOTSUPP;
