@@ -55,6 +55,10 @@ append="console=ttyS0 root=/dev/root rootfstype=9p ro"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 append+=" init=$repo/harness/guest/init.sh panic=-1 net.ifnames=0"
 [ $shell -eq 1 ] && append+=" xdpq.shell" || append+=" quiet"
+# Under TCG both vCPUs share one host thread; on a busy host a debug
+# kernel's stop_machine() at boot has taken longer than RCU's 21 s stall
+# timeout. That is the emulator, not a stalled kernel: wait longer.
+[ "$accel" = kvm ] || append+=" rcupdate.rcu_cpu_stall_timeout=120"
 
 qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp 2 -m 2G
 	-kernel "$kernel" -append "$append" -no-reboot -display none
