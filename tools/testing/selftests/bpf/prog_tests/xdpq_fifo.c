@@ -304,6 +304,37 @@ static bool fwd_frames(struct xdpq_fifo *skel, int ifindex, int n)
 	return true;
 }
 
+/* In NS, the forwarder sending to veth_src and, on its peer veth_dst, a
+ * second instance counting what arrives. The map is created in NS, so the
+ * timer resolves veth_src there. Returns NULL if setup failed; the caller
+ * destroys *skel and *rx, closes the token and deletes NS in any case.
+ */
+static struct nstoken *fwd_veth(struct xdpq_fifo **skel, struct xdpq_fifo **rx, int *src)
+{
+	struct nstoken *nstoken;
+
+	SYS(fail, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		return NULL;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set dev veth_src up");
+	SYS(out, "ip link set dev veth_dst up");
+	*src = if_nametoindex("veth_src");
+	*skel = fwd_start(*src);
+	*rx = xdpq_fifo__open_and_load();
+	if (!*skel || !ASSERT_OK_PTR(*rx, "rx skel"))
+		goto out;
+	(*rx)->links.xdp_count_rx = bpf_program__attach_xdp((*rx)->progs.xdp_count_rx,
+							    if_nametoindex("veth_dst"));
+	if (ASSERT_OK_PTR((*rx)->links.xdp_count_rx, "attach rx"))
+		return nstoken;
+out:
+	close_netns(nstoken);
+fail:
+	return NULL;
+}
+
 #define FWD_FRAMES 10000
 
 struct offer_args {
@@ -334,25 +365,10 @@ static void timer_fwd_veth(int nr_cpus)
 	struct bpf_xdp_queue_stats st;
 	struct nstoken *nstoken = NULL;
 	pthread_t threads[2];
-	int src, dst, i;
+	int src, i;
 
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
-		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set dev veth_src up");
-	SYS(out, "ip link set dev veth_dst up");
-	src = if_nametoindex("veth_src");
-	dst = if_nametoindex("veth_dst");
-
-	/* The map is created here, so the timer resolves veth_src in NS. */
-	skel = fwd_start(src);
-	rx = xdpq_fifo__open_and_load();
-	if (!skel || !ASSERT_OK_PTR(rx, "rx skel"))
-		goto out;
-	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx, dst);
-	if (!ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx"))
+	nstoken = fwd_veth(&skel, &rx, &src);
+	if (!nstoken)
 		goto out;
 
 	for (i = 0; i < nr_cpus; i++) {
@@ -395,26 +411,11 @@ static void test_timer_waits_for_frames(void)
 	struct xdpq_fifo *skel = NULL, *rx = NULL;
 	struct bpf_xdp_queue_stats st;
 	struct nstoken *nstoken = NULL;
-	int src, dst, round;
+	int src, round;
 	__u64 runs;
 
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
-		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set dev veth_src up");
-	SYS(out, "ip link set dev veth_dst up");
-	src = if_nametoindex("veth_src");
-	dst = if_nametoindex("veth_dst");
-
-	skel = fwd_start(src);
-	rx = xdpq_fifo__open_and_load();
-	if (!skel || !ASSERT_OK_PTR(rx, "rx skel"))
-		goto out;
-	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx, dst);
-	if (!ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx") ||
-	    !ASSERT_TRUE(wait_u64(&skel->bss->fwd_runs, 1), "first run"))
+	nstoken = fwd_veth(&skel, &rx, &src);
+	if (!nstoken || !ASSERT_TRUE(wait_u64(&skel->bss->fwd_runs, 1), "first run"))
 		goto out;
 	for (round = 1; round <= 3; round++) {
 		runs = skel->bss->fwd_runs;
