@@ -213,7 +213,8 @@ out:
 	leave_ns(nstoken);
 }
 
-#define SLOW_VETH_NS 20000
+#define SLOW_VETH_NS 50000
+#define DQL_HOLD_US 1100000	/* xdp_tx_limit.c: dql_init(, HZ), and a tick */
 
 /* BQL's algorithm raises the limit when the consumer ran dry between
  * completions, and lowers it when completions keep finding a backlog: a
@@ -221,6 +222,12 @@ out:
  * brings it down to what two completion batches need. veth_dst's NAPI
  * runs threaded so that the consumer runs next to the scheduler; softirq
  * NAPI would run on the sending CPU, after the scheduler, and never lag.
+ *
+ * A lower limit is taken only once the slack has held for dql's hold
+ * time since the last raise. The slow phase starts after an idle hold
+ * time, so that its first busy completions may lower the limit whatever
+ * the last raise of the fast phase was; on a loaded host the fast phase
+ * may raise the limit until its very end.
  */
 static void test_veth_limit_adapts(void)
 {
@@ -257,6 +264,7 @@ static void test_veth_limit_adapts(void)
 	ASSERT_GT(grown, 0, "limit grew");
 
 	/* A slow consumer and small frames: the backlog stands. */
+	usleep(DQL_HOLD_US);
 	skel->bss->rx_delay_ns = SLOW_VETH_NS;
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 4096, true), "backlog"))
 		goto out;
