@@ -13,7 +13,12 @@
  *
  * Each VM may hold HIER_VM_FRAMES frames, its share of the map, so the
  * map itself never fills: a VM over its share has its own frames dropped
- * at enqueue, and counted, and no other VM's. A VM whose target is at its
+ * at enqueue, and counted, and no other VM's. Within the share, a flow
+ * with frames queued may hold its part, the share divided among the VM's
+ * flows that have frames queued: without it, the frame that takes a slot
+ * the dequeue freed is whichever arrives next, and a flow whose frames
+ * keep arriving just after the others' can be shut out (tail-drop
+ * lock-out), however fair the dequeue. A VM whose target is at its
  * XDP TX limit is skipped, so a stalled VM holds up no other VM: its
  * frames wait in its sub-queues up to its share. Its target's
  * completion wakes the scheduler; frames for other VMs do too
@@ -54,6 +59,7 @@ struct {
 } vm_state SEC(".maps");
 
 __s64 flow_credit[HIER_QUEUES];
+__s64 flow_queued[HIER_QUEUES];	/* frames in each flow sub-queue */
 __u32 next_vm;			/* the VM to visit first */
 __u64 not_a_vm;			/* frames passed to the stack */
 
@@ -66,6 +72,24 @@ struct hier_run {
 	bool blocked;		/* the VM's target refused a frame */
 	bool any_blocked;	/* some VM's target did, in this run */
 };
+
+/* A frame entered flow sub-queue q of a VM, or left it: the VM counts
+ * its flows with frames queued. Only the timer dequeues, so the count of
+ * a sub-queue goes down on one CPU at a time.
+ */
+static __always_inline void hier_flow_queued(struct hier_vm_state *st, __u32 q)
+{
+	if (!__sync_fetch_and_add(&flow_queued[q % HIER_QUEUES], 1))
+		__sync_fetch_and_add(&st->flows_queued, 1);
+}
+
+static __always_inline void hier_flow_dequeued(struct hier_vm_state *st, __u32 q)
+{
+	if (flow_queued[q % HIER_QUEUES] <= 0)
+		return;		/* a frame counted down twice, see hier_send() */
+	if (__sync_fetch_and_sub(&flow_queued[q % HIER_QUEUES], 1) == 1)
+		__sync_fetch_and_sub(&st->flows_queued, 1);
+}
 
 /* Send one frame from sub-queue q of a VM; false if there was none or the
  * target refused it.
@@ -87,10 +111,14 @@ static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm
 	 */
 	if ((__s64)st->queued > 0)
 		__sync_fetch_and_sub(&st->queued, 1);
+	if (q % HIER_FLOWS)
+		hier_flow_dequeued(st, q);
 	len = frame->len;
 	err = xdp_packet_send(frame, cfg->ifindex, 0);
 	if (err == -XDPQ_EBUSY) {
 		__sync_fetch_and_add(&st->queued, 1);	/* back in the queue */
+		if (q % HIER_FLOWS)
+			hier_flow_queued(st, q);
 		run->blocked = true;
 		run->any_blocked = true;
 		st->blocked++;
@@ -250,16 +278,22 @@ int xdpq_enqueue(struct xdp_md *ctx)
 	if (pkt.dscp < HIER_PRIO_DSCP) {
 		q += 1 + pkt.flow % (HIER_FLOWS - 1);
 		limit -= HIER_PRIO_FRAMES;
+		if (flow_queued[q % HIER_QUEUES] > 0 &&
+		    flow_queued[q % HIER_QUEUES] >= limit / (st->flows_queued ?: 1))
+			goto drop;
 	}
-	if (st->queued >= limit) {
-		__sync_fetch_and_add(&st->dropped, 1);
-		return XDP_DROP;
-	}
+	if (st->queued >= limit)
+		goto drop;
 	__sync_fetch_and_add(&st->queued, 1);
+	if (q % HIER_FLOWS)
+		hier_flow_queued(st, q);
 	/* A VM waiting for room at its target is woken by its completion. */
 	if (st->waiting)
 		xdpq_wake(0, 0);
 	else
 		xdpq_wake_unblocked(0, 0);
 	return bpf_redirect_map(&hier_queue, q, 0);
+drop:
+	__sync_fetch_and_add(&st->dropped, 1);
+	return XDP_DROP;
 }

@@ -52,7 +52,10 @@ struct hier_vm_state {
 	__u64 sent_bytes;
 	__u64 blocked;		/* sends refused at the target's XDP TX limit */
 	__u64 queued;		/* frames in the VM's sub-queues */
-	__u64 dropped;		/* frames refused: the VM's share was full */
+	__u64 dropped;		/* frames refused: the VM's share, or its
+				 * flow's part of it, was full
+				 */
+	__u64 flows_queued;	/* flow sub-queues with frames queued */
 	__u32 flow;		/* the flow sub-queue to visit first */
 	__u32 backlogged;	/* frames were left when the VM's turn ended */
 	__u32 waiting;		/* for room at its target */

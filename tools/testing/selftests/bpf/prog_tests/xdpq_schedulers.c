@@ -516,6 +516,75 @@ out_free:
 	free(r2);
 }
 
+/* The depth of a sub-queue of map. */
+static __u64 subq_depth(struct bpf_map *map, __u32 key)
+{
+	struct bpf_xdp_queue_stats st = {};
+
+	bpf_map_lookup_elem(bpf_map__fd(map), &key, &st);
+	return st.depth;
+}
+
+#define HIER_VM_SHARE	(1024 - 64)	/* HIER_VM_FRAMES less the priority part */
+#define HIER_FILL	32		/* more than the tap takes while paused */
+
+/* Within a VM's share, a flow with frames queued takes at most its part:
+ * with two flows queued behind a stalled tap, a backlog of one keeps half
+ * the share, and the rest of its frames are dropped, not the room another
+ * flow will need.
+ */
+static void test_hier_flow_share(void)
+{
+	struct test_frame fa = { .vm = 1, .tag = 1, .dport = 1000, .len = EDT_FRAME };
+	struct test_frame fb = { .vm = 1, .tag = 2, .dport = 1001, .len = EDT_FRAME };
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct xdpq_sched_hier *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct hier_vm_cfg cfg = {};
+	__u64 depth_a = 0, depth_b = 0, sent, depth;
+	struct hier_vm_state st;
+	__u32 vm = 1, key;
+	int tap;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, true);
+	if (tap < 0 || !sched_load(skel, xdpq_sched_hier, 0))
+		goto out;
+	cfg.ifindex = tap;
+	vm_add(skel->maps.vm_by_mac, vm);
+	if (!ASSERT_OK(vm_set(skel->maps.vm_cfg, vm, &cfg), "vm 1"))
+		goto out;
+
+	/* The tap takes what its limit allows, then the VM is blocked. */
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &fa, HIER_FILL), "fill the tap"))
+		goto out;
+	sent = backlog_formed(skel->maps.hier_queue, &skel->bss->xdpq_runs);
+	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &fb, 1), "flow b") ||
+	    !ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &fa, HIER_VM_SHARE), "flow a"))
+		goto out;
+	for (key = vm * 16 + 1; key < vm * 16 + 16; key++) {
+		depth = subq_depth(skel->maps.hier_queue, key);
+		if (depth == 1)
+			depth_b = depth;
+		else if (depth)
+			depth_a = depth;
+	}
+	ASSERT_EQ(depth_b, 1, "flow b queued in a sub-queue of its own");
+	ASSERT_EQ(depth_a, HIER_VM_SHARE / 2, "flow a holds half the share");
+	ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vm_state), &vm, &st), "vm state");
+	ASSERT_EQ(st.dropped, HIER_FILL + HIER_VM_SHARE - sent - depth_a, "flow a dropped");
+
+	WRITE_ONCE(r->paused, false);
+	ASSERT_TRUE(wait_frames(r, sent + depth_a + depth_b, 5000), "all read");
+	usleep(100000);
+	check_drained(skel->maps.hier_queue, sent + depth_a + depth_b, 0);
+out:
+	xdpq_sched_hier__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
 void test_xdpq_schedulers(void)
 {
 	if (test__start_subtest("prio"))
@@ -530,4 +599,6 @@ void test_xdpq_schedulers(void)
 		test_edt();
 	if (test__start_subtest("hier"))
 		test_hier();
+	if (test__start_subtest("hier_flow_share"))
+		test_hier_flow_share();
 }
