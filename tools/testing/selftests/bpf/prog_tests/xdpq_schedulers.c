@@ -95,13 +95,18 @@ static int init_timer(struct bpf_program *init)
 		ASSERT_OK(init_timer((skel)->progs.xdpq_init), "init");	\
 	})
 
-static struct bpf_xdp_queue_stats queue_stats(struct bpf_map *map)
+/* The statistics of sub-queue key of map, BPF_XDP_QUEUE_TOTAL for all. */
+static struct bpf_xdp_queue_stats subq_stats(struct bpf_map *map, __u32 key)
 {
 	struct bpf_xdp_queue_stats st = {};
-	__u32 key = BPF_XDP_QUEUE_TOTAL;
 
 	bpf_map_lookup_elem(bpf_map__fd(map), &key, &st);
 	return st;
+}
+
+static struct bpf_xdp_queue_stats queue_stats(struct bpf_map *map)
+{
+	return subq_stats(map, BPF_XDP_QUEUE_TOTAL);
 }
 
 static bool wait_frames(struct xdpq_tap_reader *r, __u64 want, int ms)
@@ -516,15 +521,7 @@ out_free:
 	free(r2);
 }
 
-/* The depth of a sub-queue of map. */
-static __u64 subq_depth(struct bpf_map *map, __u32 key)
-{
-	struct bpf_xdp_queue_stats st = {};
-
-	bpf_map_lookup_elem(bpf_map__fd(map), &key, &st);
-	return st.depth;
-}
-
+#define HIER_FLOWS	16		/* xdpq_hier's sub-queues per VM, 0 for priority */
 #define HIER_VM_SHARE	(1024 - 64)	/* HIER_VM_FRAMES less the priority part */
 #define HIER_FILL	32		/* more than the tap takes while paused */
 
@@ -563,8 +560,8 @@ static void test_hier_flow_share(void)
 	if (!ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &fb, 1), "flow b") ||
 	    !ASSERT_OK(offer(skel->progs.xdpq_enqueue, tap, &fa, HIER_VM_SHARE), "flow a"))
 		goto out;
-	for (key = vm * 16 + 1; key < vm * 16 + 16; key++) {
-		depth = subq_depth(skel->maps.hier_queue, key);
+	for (key = vm * HIER_FLOWS + 1; key < (vm + 1) * HIER_FLOWS; key++) {
+		depth = subq_stats(skel->maps.hier_queue, key).depth;
 		if (depth == 1)
 			depth_b = depth;
 		else if (depth)
