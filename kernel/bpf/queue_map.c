@@ -44,8 +44,11 @@
  * Locking. One spinlock per map protects the ordering core, the per
  * sub-queue counters, q->depth and the waiters. It is taken with
  * spin_lock_bh(): it is mostly taken from softirq, but XDP programs can
- * also run from BPF_PROG_TEST_RUN and the syscall reads statistics. q->depth is also
- * read without the lock (READ_ONCE()) for the enqueue capacity check.
+ * also run from BPF_PROG_TEST_RUN and the syscall reads statistics.
+ * q->depth and the sub-queue depths are also read without the lock
+ * (READ_ONCE()): the first for the enqueue capacity check, both, in the
+ * order xdpq_subq_idle() explains, to find empty sub-queues without
+ * taking the lock at dequeue.
  * Counters updated outside the lock are per-CPU (u64_stats).
  *
  * Lifetimes. Frames stay valid while queued: they pin their page (and
@@ -187,9 +190,10 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 		struct xdpq_subq_stats *s;
 
 		s = &q->subq_stats[xdpq_frame_node(bq->q[i])->subq];
-		s->depth++;
+		WRITE_ONCE(s->depth, s->depth + 1);
 		s->enqueued++;
 	}
+	smp_wmb();	/* sub-queue depths before q->depth: xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + queued);
 	q->enqueued += queued;
 	if (queued)
@@ -286,6 +290,27 @@ static void xdpq_wait_for_frames(struct xdpq_map *q)
 	xdp_timer_waiter_add(&q->waiters, timer_map, timer_value);
 }
 
+/* An empty sub-queue of a map that holds frames elsewhere, seen without
+ * the lock: there is nothing to take and no waiter to add (see
+ * xdpq_wait_for_frames()). Schedulers that visit their sub-queues in turn
+ * find most of them empty, and this spares them the lock.
+ *
+ * q->depth is read first, and flushes and requeues write it after the
+ * sub-queue depths (smp_wmb()): a frame counted in the q->depth seen here
+ * is counted in its sub-queue too. Only the consumer, which is calling
+ * this, takes frames out, so the map still holds frames when the
+ * sub-queue is read empty: the answer is the one the lock would have
+ * given when q->depth was read. An empty map takes the lock, which records
+ * the timer as a waiter unless frames came in meanwhile.
+ */
+static bool xdpq_subq_idle(const struct xdpq_map *q, u32 subq)
+{
+	if (!READ_ONCE(q->depth))
+		return false;
+	smp_rmb();	/* pairs with smp_wmb() in xdpq_bulk_flush() */
+	return !READ_ONCE(q->subq_stats[subq].depth);
+}
+
 /* Backend of the xdp_packet_dequeue() kfunc. The caller checked that map
  * is a queue map.
  */
@@ -296,7 +321,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 	struct xdpq_node *node = NULL;
 	u64 head_rank;
 
-	if (unlikely(subq >= q->nr_subq))
+	if (unlikely(subq >= q->nr_subq) || xdpq_subq_idle(q, subq))
 		return NULL;
 
 	spin_lock_bh(&q->lock);
@@ -313,7 +338,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		xdpq_wait_for_frames(q);
 		goto unlock;
 	}
-	q->subq_stats[subq].depth--;
+	WRITE_ONCE(q->subq_stats[subq].depth, q->subq_stats[subq].depth - 1);
 	q->subq_stats[subq].dequeued++;
 	WRITE_ONCE(q->depth, q->depth - 1);
 	q->dequeued++;
@@ -336,8 +361,10 @@ void xdpq_map_requeue(struct xdp_frame *xdpf)
 
 	spin_lock_bh(&q->lock);
 	q->ops->requeue(q, node);
-	q->subq_stats[node->subq].depth++;
+	WRITE_ONCE(q->subq_stats[node->subq].depth,
+		   q->subq_stats[node->subq].depth + 1);
 	q->subq_stats[node->subq].dequeued--;
+	smp_wmb();	/* see xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + 1);
 	q->dequeued--;
 	spin_unlock_bh(&q->lock);
@@ -351,7 +378,7 @@ int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank)
 	struct xdpq_map *q = xdpq_map(map);
 	bool found;
 
-	if (unlikely(subq >= q->nr_subq))
+	if (unlikely(subq >= q->nr_subq) || xdpq_subq_idle(q, subq))
 		return -ENOENT;
 
 	spin_lock_bh(&q->lock);
