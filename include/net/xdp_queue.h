@@ -167,6 +167,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
 void xdpq_map_requeue(struct xdp_frame *xdpf);
 int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
+int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to);
 
 /* Timers of schedulers waiting for frames or for room, net/core/xdp_dequeue.c */
 void xdp_timer_waiter_add(struct list_head *waiters,

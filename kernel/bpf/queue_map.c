@@ -390,6 +390,36 @@ int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank)
 	return found ? 0 : -ENOENT;
 }
 
+/* Backend of the xdp_packet_next_subq() kfunc: the first sub-queue in
+ * [from, to) that holds frames. The depths are read without the lock, in
+ * the order xdpq_subq_idle() explains, and the scan is linear: it is
+ * meant for the sub-queues one scheduler serves in turn, not for whole
+ * maps of thousands. Finding the map empty under the lock makes the
+ * calling timer wait for frames, as an empty dequeue does. The caller
+ * checked that map is a queue map.
+ */
+int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	bool empty;
+	u32 subq;
+
+	if (!READ_ONCE(q->depth)) {
+		spin_lock_bh(&q->lock);
+		empty = !q->depth;
+		xdpq_wait_for_frames(q);
+		spin_unlock_bh(&q->lock);
+		if (empty)
+			return -ENOENT;
+	}
+	smp_rmb();	/* see xdpq_subq_idle() */
+	to = min(to, q->nr_subq);
+	for (subq = from; subq < to; subq++)
+		if (READ_ONCE(q->subq_stats[subq].depth))
+			return subq;
+	return -ENOENT;
+}
+
 static void xdpq_map_read_pcpu(struct xdpq_map *q,
 			       struct bpf_xdp_queue_stats *st)
 {

@@ -309,6 +309,30 @@ __bpf_kfunc int xdp_packet_peek_rank(void *map__map, u64 flags, u64 *rank)
 }
 
 /**
+ * xdp_packet_next_subq() - Find the next sub-queue that holds frames
+ * @map__map: An XDP queue map, e.g. BPF_MAP_TYPE_XDP_FIFO.
+ * @from: The first sub-queue to look at.
+ * @to: The sub-queue after the last one to look at; larger than the map's
+ *	number of sub-queues means up to its last one.
+ *
+ * A scheduler that serves sub-queues in turn (deficit round robin, one
+ * sub-queue per flow) finds the next one with frames in one call instead
+ * of trying to dequeue from each empty one. The answer is a snapshot: a
+ * frame that another CPU queues meanwhile may be missed until the next
+ * call, and where several programs dequeue from the map, another one may
+ * empty the sub-queue found before this one dequeues. Finding the whole
+ * map empty in a bpf_timer callback starts the timer when frames arrive,
+ * as xdp_packet_dequeue() does. The cost grows with @to - @from.
+ *
+ * Return: The index of the first sub-queue in [@from, @to) that holds
+ * frames, -ENOENT if there is none.
+ */
+__bpf_kfunc int xdp_packet_next_subq(void *map__map, u32 from, u32 to)
+{
+	return xdpq_map_next_subq(map__map, from, to);
+}
+
+/**
  * xdp_packet_send() - Transmit a dequeued frame on a device
  * @frame: A frame returned by xdp_packet_dequeue().
  * @ifindex: The device, in the network namespace the queue map was created
@@ -446,6 +470,7 @@ __bpf_kfunc_end_defs();
 BTF_KFUNCS_START(xdp_packet_kfunc_ids)
 BTF_ID_FLAGS(func, xdp_packet_dequeue, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, xdp_packet_peek_rank)
+BTF_ID_FLAGS(func, xdp_packet_next_subq)
 BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_flush)

@@ -2,8 +2,9 @@
 /* The FIFO queue map from both ends: xdp_enqueue_seq stamps each test
  * frame with a sequence number and queues it in sub-queue seq % nr_subq;
  * xdp_drain_check dequeues everything and checks that every sub-queue
- * returns its frames in the order they were queued; the timer program
- * forwards queued frames to a device from a bpf_timer callback.
+ * returns its frames in the order they were queued; xdp_next_subq finds
+ * sub-queues with frames; the timer program forwards queued frames to a
+ * device from a bpf_timer callback.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -90,6 +91,51 @@ int xdp_drain_check(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/* xdp_packet_next_subq() for the ranges the test sets, then a drain that
+ * finds each sub-queue it dequeues from with it.
+ */
+#define NEXT_QUERIES 8
+
+__u32 next_from[NEXT_QUERIES];
+__u32 next_to[NEXT_QUERIES];
+int next_ret[NEXT_QUERIES];
+__u64 next_drained;
+__u64 next_errors;	/* a sub-queue found going backwards, or empty */
+
+static int drain_next(__u64 i, void *ctx)
+{
+	struct xdp_frame *frame;
+	__u32 *last = ctx;
+	__u64 rank;
+	int subq;
+
+	subq = xdp_packet_next_subq(&fifo, 0, MAX_SUBQ);
+	if (subq < 0)
+		return 1;
+	if ((__u32)subq < *last)
+		next_errors++;
+	*last = subq;
+	frame = xdp_packet_dequeue(&fifo, subq, &rank);
+	if (!frame) {
+		next_errors++;
+		return 1;
+	}
+	next_drained++;
+	xdp_packet_drop(frame);
+	return 0;
+}
+
+SEC("xdp")
+int xdp_next_subq(struct xdp_md *ctx)
+{
+	__u32 i, last = 0;
+
+	for (i = 0; i < NEXT_QUERIES; i++)
+		next_ret[i] = xdp_packet_next_subq(&fifo, next_from[i], next_to[i]);
+	bpf_loop(1 << 20, drain_next, &last, 0);
+	return XDP_DROP;
+}
+
 /* Dequeue everything from sub-queue 0 and send it to target_ifindex. */
 __u64 send_all_ok;
 __u64 send_all_err;
@@ -143,6 +189,7 @@ struct {
 
 __u64 fwd_send_errors;
 __u64 fwd_runs;
+bool fwd_find_subq;	/* look with xdp_packet_next_subq() before dequeueing */
 
 static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 {
@@ -152,6 +199,9 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 
 	fwd_runs++;
 	for (i = 0; i < TIMER_BUDGET; i++) {
+		/* An empty map makes either call wait for frames. */
+		if (fwd_find_subq && xdp_packet_next_subq(&fifo, 0, 1) < 0)
+			return 0;
 		frame = xdp_packet_dequeue(&fifo, 0, &rank);
 		if (!frame)
 			return 0;

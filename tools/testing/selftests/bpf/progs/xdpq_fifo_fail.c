@@ -183,6 +183,13 @@ int peek_devmap(struct xdp_md *ctx)
 
 SEC("xdp")
 __failure __msg("arg#0 map_type 14 is not an XDP queue map")
+int next_subq_of_devmap(struct xdp_md *ctx)
+{
+	return xdp_packet_next_subq(&devmap, 0, 1) >= 0 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+__failure __msg("arg#0 map_type 14 is not an XDP queue map")
 int budget_of_devmap(struct xdp_md *ctx)
 {
 	return xdp_tx_budget(&devmap, 1) > 0 ? XDP_PASS : XDP_DROP;
