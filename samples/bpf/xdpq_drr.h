@@ -7,8 +7,10 @@
  * and sends frames while the credit is positive. A frame may take the
  * credit below zero, which the next visit pays back (as sch_fq does), so
  * the head frame need not be known before it is dequeued. A sub-queue
- * found empty loses its credit. Over time every backlogged flow sends the
- * same number of bytes, whatever its frame sizes.
+ * found empty loses its credit, and xdp_packet_next_subq() finds the next
+ * one with frames, so a run does not try the empty ones in turn. Over
+ * time every backlogged flow sends the same number of bytes, whatever its
+ * frame sizes.
  *
  * The including file defines drr_admit(), which decides for each dequeued
  * frame whether it is sent (true) or dropped (false), and includes
@@ -39,7 +41,6 @@ static __always_inline bool drr_admit(struct xdp_frame *frame, __u32 subq,
 struct drr_run {
 	__u64 now;
 	__u32 q;		/* the sub-queue being visited */
-	__u32 empty;		/* sub-queues found empty in a row */
 	int handled;		/* frames sent or dropped */
 	bool blocked;		/* the target refused a frame */
 };
@@ -53,8 +54,9 @@ static long drr_step(__u64 i, struct drr_run *run)
 	struct xdp_frame *frame;
 	__u64 rank;
 	__u32 len;
+	int next;
 
-	if (run->handled == XDPQ_BUDGET || run->empty == DRR_QUEUES)
+	if (run->handled == XDPQ_BUDGET)
 		return 1;
 	if (drr_credit[q] <= 0) {
 		drr_credit[q] += DRR_QUANTUM;
@@ -63,18 +65,19 @@ static long drr_step(__u64 i, struct drr_run *run)
 			 * not empty, its turn comes again.
 			 */
 			run->q = q + 1;
-			run->empty = 0;
 			return 0;
 		}
 	}
 	frame = xdp_packet_dequeue(&drr_queue, q, &rank);
 	if (!frame) {
+		/* Empty: on to the next sub-queue with frames, if any. */
 		drr_credit[q] = 0;
-		run->q = q + 1;
-		run->empty++;
+		next = xdpq_next_subq_round(&drr_queue, 0, DRR_QUEUES, q);
+		if (next < 0)
+			return 1;
+		run->q = next;
 		return 0;
 	}
-	run->empty = 0;
 	len = frame->len;
 	if (!drr_admit(frame, q, run->now)) {
 		xdp_packet_drop(frame);
@@ -90,7 +93,7 @@ static long drr_step(__u64 i, struct drr_run *run)
 	return 0;
 }
 
-/* A run that finds every sub-queue empty ends after one round. */
+/* A run ends at its budget, a full target, or a map with no frames. */
 static __s64 sched_dequeue(void)
 {
 	struct drr_run run = {

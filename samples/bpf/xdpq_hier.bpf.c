@@ -67,7 +67,7 @@ struct hier_run {
 	__u64 now;
 	__u64 wait;		/* ns until a VM out of tokens has some */
 	__u32 vm;		/* the VM being visited */
-	__u32 empty;		/* its flow sub-queues found empty in a row */
+	bool prio_empty;	/* its priority sub-queue found empty */
 	int handled;		/* frames sent in this run */
 	bool blocked;		/* the VM's target refused a frame */
 	bool any_blocked;	/* some VM's target did, in this run */
@@ -147,6 +147,7 @@ static long hier_step(__u64 i, struct hier_run *run)
 	__u32 vm = run->vm % XDPQ_MAX_VMS, f, q;
 	struct hier_vm_state *st;
 	struct hier_vm_cfg *cfg;
+	int next;
 
 	cfg = bpf_map_lookup_elem(&vm_cfg, &vm);
 	st = bpf_map_lookup_elem(&vm_state, &vm);
@@ -156,33 +157,45 @@ static long hier_step(__u64 i, struct hier_run *run)
 		st->backlogged = 1;	/* as far as we know */
 		return 1;
 	}
-	if (hier_send(run, cfg, st, vm * HIER_FLOWS))
-		return 0;
-	if (run->blocked)
-		return 1;
-	if (run->empty == HIER_FLOWS - 1) {
-		st->backlogged = 0;
-		return 1;
+	/* Once the turn found no priority frame, it looks again only when a
+	 * flow sub-queue runs empty (below), not before every flow frame,
+	 * which would take a dequeue per frame.
+	 */
+	if (!run->prio_empty) {
+		if (hier_send(run, cfg, st, vm * HIER_FLOWS))
+			return 0;
+		if (run->blocked)
+			return 1;
+		run->prio_empty = true;
 	}
 	f = st->flow % HIER_FLOWS ?: 1;
 	q = (vm * HIER_FLOWS + f) % HIER_QUEUES;
 	if (flow_credit[q] <= 0) {
 		flow_credit[q] += HIER_QUANTUM;
 		if (flow_credit[q] <= 0) {
-			st->flow = f + 1;
-			run->empty = 0;		/* see drr_step() */
+			st->flow = f + 1;	/* see drr_step() */
 			return 0;
 		}
 	}
 	if (!hier_send(run, cfg, st, q)) {
 		if (run->blocked)
 			return 1;
+		/* Empty: on to the VM's next sub-queue with frames, if any;
+		 * that may be its priority sub-queue.
+		 */
 		flow_credit[q] = 0;
-		st->flow = f + 1;
-		run->empty++;
+		next = xdpq_next_subq_round(&hier_queue, vm * HIER_FLOWS,
+					    (vm + 1) * HIER_FLOWS, q);
+		if (next < 0) {
+			st->backlogged = 0;
+			return 1;
+		}
+		if (next == vm * HIER_FLOWS)
+			run->prio_empty = false;
+		else
+			st->flow = next - vm * HIER_FLOWS;
 		return 0;
 	}
-	run->empty = 0;
 	if (flow_credit[q] <= 0)
 		st->flow = f + 1;
 	return 0;
@@ -223,7 +236,7 @@ static long hier_visit(__u64 i, struct hier_run *run)
 	if (cfg->rate)
 		hier_refill(cfg, st, run->now);
 	run->vm = vm;
-	run->empty = 0;
+	run->prio_empty = false;
 	run->blocked = false;
 	bpf_loop(XDPQ_BUDGET + 2 * HIER_FLOWS, hier_step, run, 0);
 	if (cfg->rate && st->tokens <= 0 && st->backlogged) {

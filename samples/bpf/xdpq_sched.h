@@ -34,6 +34,7 @@
 /* The dequeue kfuncs, from net/core/xdp_dequeue.c */
 struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
+int xdp_packet_next_subq(void *map, __u32 from, __u32 to) __ksym;
 int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
 void xdp_packet_drop(struct xdp_frame *frame) __ksym;
 int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
@@ -221,6 +222,22 @@ static __always_inline void xdpq_wake_unblocked(__u64 at_ns, __u64 now)
 {
 	xdpq_blocked = 0;
 	xdpq_wake(at_ns, now);
+}
+
+/* The first sub-queue of map in [first, end) with frames after sub-queue
+ * after, round the range: where deficit round robin goes on from a
+ * sub-queue it found empty. Negative if none has frames.
+ */
+static __always_inline int xdpq_next_subq_round(void *map, __u32 first, __u32 end,
+						__u32 after)
+{
+	int next = -1;
+
+	if (after + 1 < end)
+		next = xdp_packet_next_subq(map, after + 1, end);
+	if (next < 0)
+		next = xdp_packet_next_subq(map, first, after + 1);
+	return next;
 }
 
 /* What a run that sent frames and then found its queues empty returns:
