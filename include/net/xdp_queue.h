@@ -142,6 +142,7 @@ struct xdpq_map {
 	struct net *net;		/* passive ref, for xdp_packet_send() */
 	struct xdpq_bulk __percpu *bulk;
 	struct xdpq_subq_stats *subq_stats;
+	unsigned long *busy;		/* sub-queues with frames; under lock */
 	void *priv;			/* ordering core storage */
 };
 

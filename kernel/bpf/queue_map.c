@@ -45,10 +45,10 @@
  * sub-queue counters, q->depth and the waiters. It is taken with
  * spin_lock_bh(): it is mostly taken from softirq, but XDP programs can
  * also run from BPF_PROG_TEST_RUN and the syscall reads statistics.
- * q->depth and the sub-queue depths are also read without the lock
- * (READ_ONCE()): the first for the enqueue capacity check, both, in the
- * order xdpq_subq_idle() explains, to find empty sub-queues without
- * taking the lock at dequeue.
+ * q->depth, the sub-queue depths and the bitmap of sub-queues with frames
+ * (q->busy) are also read without the lock: q->depth for the enqueue
+ * capacity check, all three, in the order xdpq_subq_idle() explains, to
+ * find empty sub-queues and the next busy one without taking the lock.
  * Counters updated outside the lock are per-CPU (u64_stats).
  *
  * Lifetimes. Frames stay valid while queued: they pin their page (and
@@ -88,6 +88,11 @@ int xdpq_map_alloc_check(union bpf_attr *attr)
 	return 0;
 }
 
+static u64 xdpq_busy_size(const struct xdpq_map *q)
+{
+	return BITS_TO_LONGS(q->nr_subq) * sizeof(unsigned long);
+}
+
 struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
 			       const struct xdpq_ops *ops, u32 nr_subq)
 {
@@ -110,12 +115,15 @@ struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
 					   sizeof(*q->subq_stats), numa_node);
 	if (!q->subq_stats)
 		goto free_q;
+	q->busy = bpf_map_area_alloc(xdpq_busy_size(q), numa_node);
+	if (!q->busy)
+		goto free_stats;
 
 	q->bulk = bpf_map_alloc_percpu(&q->map, sizeof(*q->bulk),
 				       __alignof__(*q->bulk),
 				       GFP_USER | __GFP_NOWARN);
 	if (!q->bulk)
-		goto free_stats;
+		goto free_busy;
 	for_each_possible_cpu(cpu) {
 		struct xdpq_bulk *bq = per_cpu_ptr(q->bulk, cpu);
 
@@ -133,6 +141,8 @@ struct bpf_map *xdpq_map_alloc(union bpf_attr *attr,
 
 free_bulk:
 	free_percpu(q->bulk);
+free_busy:
+	bpf_map_area_free(q->busy);
 free_stats:
 	bpf_map_area_free(q->subq_stats);
 free_q:
@@ -173,6 +183,7 @@ void xdpq_map_free(struct bpf_map *map)
 	xdp_timer_waiters_wake(&q->waiters);
 	net_passive_dec(q->net);
 	free_percpu(q->bulk);
+	bpf_map_area_free(q->busy);
 	bpf_map_area_free(q->subq_stats);
 	bpf_map_area_free(q);
 }
@@ -187,9 +198,11 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 	room = min_t(u64, n, q->map.max_entries - q->depth);
 	queued = q->ops->enqueue_batch(q, bq->q, room);
 	for (i = 0; i < queued; i++) {
-		struct xdpq_subq_stats *s;
+		u32 subq = xdpq_frame_node(bq->q[i])->subq;
+		struct xdpq_subq_stats *s = &q->subq_stats[subq];
 
-		s = &q->subq_stats[xdpq_frame_node(bq->q[i])->subq];
+		if (!s->depth)
+			set_bit(subq, q->busy);
 		WRITE_ONCE(s->depth, s->depth + 1);
 		s->enqueued++;
 	}
@@ -339,6 +352,8 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		goto unlock;
 	}
 	WRITE_ONCE(q->subq_stats[subq].depth, q->subq_stats[subq].depth - 1);
+	if (!q->subq_stats[subq].depth)
+		clear_bit(subq, q->busy);
 	q->subq_stats[subq].dequeued++;
 	WRITE_ONCE(q->depth, q->depth - 1);
 	q->dequeued++;
@@ -361,6 +376,8 @@ void xdpq_map_requeue(struct xdp_frame *xdpf)
 
 	spin_lock_bh(&q->lock);
 	q->ops->requeue(q, node);
+	if (!q->subq_stats[node->subq].depth)
+		set_bit(node->subq, q->busy);
 	WRITE_ONCE(q->subq_stats[node->subq].depth,
 		   q->subq_stats[node->subq].depth + 1);
 	q->subq_stats[node->subq].dequeued--;
@@ -391,11 +408,11 @@ int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank)
 }
 
 /* Backend of the xdp_packet_next_subq() kfunc: the first sub-queue in
- * [from, to) that holds frames. The depths are read without the lock, in
- * the order xdpq_subq_idle() explains, and the scan is linear: it is
- * meant for the sub-queues one scheduler serves in turn, not for whole
- * maps of thousands. Finding the map empty under the lock makes the
- * calling timer wait for frames, as an empty dequeue does. The caller
+ * [from, to) that holds frames, from the map's bitmap of them. The bits
+ * are set before a sub-queue's depth grows from 0 and cleared after it
+ * fell to 0, under the lock; they are read without it, in the order
+ * xdpq_subq_idle() explains. Finding the map empty under the lock makes
+ * the calling timer wait for frames, as an empty dequeue does. The caller
  * checked that map is a queue map.
  */
 int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to)
@@ -414,10 +431,10 @@ int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to)
 	}
 	smp_rmb();	/* see xdpq_subq_idle() */
 	to = min(to, q->nr_subq);
-	for (subq = from; subq < to; subq++)
-		if (READ_ONCE(q->subq_stats[subq].depth))
-			return subq;
-	return -ENOENT;
+	if (from >= to)
+		return -ENOENT;
+	subq = find_next_bit(q->busy, to, from);
+	return subq < to ? subq : -ENOENT;
 }
 
 static void xdpq_map_read_pcpu(struct xdpq_map *q,
@@ -541,6 +558,7 @@ u64 xdpq_map_mem_usage(const struct bpf_map *map)
 	u64 usage = sizeof(*q);
 
 	usage += (u64)q->nr_subq * sizeof(struct xdpq_subq_stats);
+	usage += xdpq_busy_size(q);
 	usage += (u64)num_possible_cpus() * sizeof(struct xdpq_bulk);
 	return usage + q->ops->mem_usage(q);
 }

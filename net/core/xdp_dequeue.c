@@ -322,7 +322,8 @@ __bpf_kfunc int xdp_packet_peek_rank(void *map__map, u64 flags, u64 *rank)
  * call, and where several programs dequeue from the map, another one may
  * empty the sub-queue found before this one dequeues. Finding the whole
  * map empty in a bpf_timer callback starts the timer when frames arrive,
- * as xdp_packet_dequeue() does. The cost grows with @to - @from.
+ * as xdp_packet_dequeue() does. The map keeps a bitmap of its sub-queues
+ * with frames: the cost is a word for every 64 sub-queues in the range.
  *
  * Return: The index of the first sub-queue in [@from, @to) that holds
  * frames, -ENOENT if there is none.

@@ -250,17 +250,20 @@ out:
 	xdpq_fifo__destroy(skel);
 }
 
-/* Frames in sub-queues 2 to 5 of 64: xdp_packet_next_subq() finds the
- * first one in each range, clamps the end of a range to the map (a scan
- * past it reads beyond the map's counters, which KASAN reports), finds
- * nothing in empty or reversed ranges and beyond the map, and a drain
- * that follows it takes every frame, sub-queue by sub-queue.
+/* Frames in four sub-queues from first on, of a map of nr: the answers
+ * of xdp_packet_next_subq() for ranges around them (the first found, the
+ * end of a range clamped to the map, nothing in empty or reversed ranges
+ * and beyond the map), and a drain that follows it takes every frame,
+ * sub-queue by sub-queue. The map keeps a bitmap of the sub-queues with
+ * frames: 126 to 129 of 256 straddle two of its words.
  */
-static void test_next_subq(void)
+static void next_subq(__u32 nr, __u32 first)
 {
-	static const struct { __u32 from, to; int ret; } q[] = {
-		{ 0, 64, 2 }, { 3, 64, 3 }, { 5, 1000, 5 }, { 6, 1000, -ENOENT },
-		{ 0, 2, -ENOENT }, { 4, 4, -ENOENT }, { 5, 3, -ENOENT }, { 64, 128, -ENOENT },
+	const struct { __u32 from, to; int ret; } q[] = {
+		{ 0, nr, first }, { first + 1, nr, first + 1 },
+		{ first + 3, nr + 1000, first + 3 }, { first + 4, nr + 1000, -ENOENT },
+		{ 0, first, -ENOENT }, { first + 2, first + 2, -ENOENT },
+		{ first + 3, first + 1, -ENOENT }, { nr, nr + 64, -ENOENT },
 	};
 	struct bpf_xdp_queue_stats st;
 	struct xdpq_fifo *skel;
@@ -270,9 +273,10 @@ static void test_next_subq(void)
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
 	skel->rodata->nr_subq = 4;
+	bpf_map__set_map_extra(skel->maps.fifo, nr);
 	if (!ASSERT_OK(xdpq_fifo__load(skel), "load"))
 		goto out;
-	skel->bss->enqueue_subq_offset = 2;
+	skel->bss->enqueue_subq_offset = first;
 	for (i = 0; i < ARRAY_SIZE(q); i++) {
 		skel->bss->next_from[i] = q[i].from;
 		skel->bss->next_to[i] = q[i].to;
@@ -290,6 +294,12 @@ static void test_next_subq(void)
 	ASSERT_EQ(st.dropped, 40, "dropped by program");
 out:
 	xdpq_fifo__destroy(skel);
+}
+
+static void test_next_subq(void)
+{
+	next_subq(64, 2);
+	next_subq(256, 126);
 }
 
 /* Load the forwarder with its timer, sending to target. The timer's first

@@ -95,6 +95,7 @@ int xdp_drain_check(struct xdp_md *ctx)
  * finds each sub-queue it dequeues from with it.
  */
 #define NEXT_QUERIES 8
+#define NEXT_ALL 65536		/* beyond any map: up to its last sub-queue */
 
 __u32 next_from[NEXT_QUERIES];
 __u32 next_to[NEXT_QUERIES];
@@ -109,7 +110,7 @@ static int drain_next(__u64 i, void *ctx)
 	__u64 rank;
 	int subq;
 
-	subq = xdp_packet_next_subq(&fifo, 0, MAX_SUBQ);
+	subq = xdp_packet_next_subq(&fifo, 0, NEXT_ALL);
 	if (subq < 0)
 		return 1;
 	if ((__u32)subq < *last)
