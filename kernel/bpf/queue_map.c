@@ -188,6 +188,30 @@ void xdpq_map_free(struct bpf_map *map)
 	bpf_map_area_free(q);
 }
 
+/* A frame entered or left sub-queue subq, under q->lock. Its bit in
+ * q->busy is set before the depth leaves 0 and cleared after it is back
+ * at 0; both are read without the lock (xdpq_subq_idle()), hence the
+ * atomic bitops and WRITE_ONCE(). The caller updates q->depth after the
+ * sub-queue.
+ */
+static void xdpq_subq_grow(struct xdpq_map *q, u32 subq)
+{
+	struct xdpq_subq_stats *s = &q->subq_stats[subq];
+
+	if (!s->depth)
+		set_bit(subq, q->busy);
+	WRITE_ONCE(s->depth, s->depth + 1);
+}
+
+static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq)
+{
+	struct xdpq_subq_stats *s = &q->subq_stats[subq];
+
+	WRITE_ONCE(s->depth, s->depth - 1);
+	if (!s->depth)
+		clear_bit(subq, q->busy);
+}
+
 static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 {
 	struct xdpq_map *q = bq->map;
@@ -199,12 +223,9 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 	queued = q->ops->enqueue_batch(q, bq->q, room);
 	for (i = 0; i < queued; i++) {
 		u32 subq = xdpq_frame_node(bq->q[i])->subq;
-		struct xdpq_subq_stats *s = &q->subq_stats[subq];
 
-		if (!s->depth)
-			set_bit(subq, q->busy);
-		WRITE_ONCE(s->depth, s->depth + 1);
-		s->enqueued++;
+		xdpq_subq_grow(q, subq);
+		q->subq_stats[subq].enqueued++;
 	}
 	smp_wmb();	/* sub-queue depths before q->depth: xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + queued);
@@ -351,9 +372,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		xdpq_wait_for_frames(q);
 		goto unlock;
 	}
-	WRITE_ONCE(q->subq_stats[subq].depth, q->subq_stats[subq].depth - 1);
-	if (!q->subq_stats[subq].depth)
-		clear_bit(subq, q->busy);
+	xdpq_subq_shrink(q, subq);
 	q->subq_stats[subq].dequeued++;
 	WRITE_ONCE(q->depth, q->depth - 1);
 	q->dequeued++;
@@ -376,10 +395,7 @@ void xdpq_map_requeue(struct xdp_frame *xdpf)
 
 	spin_lock_bh(&q->lock);
 	q->ops->requeue(q, node);
-	if (!q->subq_stats[node->subq].depth)
-		set_bit(node->subq, q->busy);
-	WRITE_ONCE(q->subq_stats[node->subq].depth,
-		   q->subq_stats[node->subq].depth + 1);
+	xdpq_subq_grow(q, node->subq);
 	q->subq_stats[node->subq].dequeued--;
 	smp_wmb();	/* see xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + 1);
