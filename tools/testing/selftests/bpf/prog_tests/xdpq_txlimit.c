@@ -483,11 +483,13 @@ static int rx_missing(struct xdpq_txlimit *skel, int n)
 }
 
 /* eth0 and eth1 share a QEMU hub, which holds eth0's TX back while eth1
- * has no room; eth1 is a slow receiver. The same burst goes through a
- * devmap, straight into eth0's TX ring, and through the queue under
- * eth0's limit: the ring drops part of the first; of the second, the
- * frames the ring refuses go back to the queue, are sent again unchanged,
- * and every frame arrives exactly once.
+ * has no room. The same burst goes through a devmap, straight into eth0's
+ * TX ring, and through the queue under eth0's limit, each time while eth1
+ * is down, so that its RX ring fills and stays full whatever the vCPUs'
+ * timing; eth1 then comes back as a slow receiver. The ring drops most of
+ * the first burst. The queue holds the second: frames the ring refuses go
+ * back to it, are sent again unchanged once eth1 drains, and every frame
+ * arrives exactly once.
  */
 static void test_virtio_burst(void)
 {
@@ -524,8 +526,10 @@ static void test_virtio_burst(void)
 	skel->bss->rx_delay_ns = SLOW_RX_NS;
 
 	/* Through a devmap: whatever does not fit in the ring is lost. */
+	SYS(out, "ip link set eth1 down");
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_devmap_out, eth0, BURST, true), "devmap burst"))
 		goto out;
+	SYS(out, "ip link set eth1 up");
 	devmap_rx = rx_settle(skel, BURST);
 	devmap_drops = tx_queue_stat("eth0", "xdp_tx_drops") - ring_drops;
 	ASSERT_GT(devmap_drops, 0, "devmap: the ring dropped");
@@ -536,8 +540,12 @@ static void test_virtio_burst(void)
 	memset(skel->bss->rx_ids, 0, sizeof(skel->bss->rx_ids));
 	skel->bss->rx_dup = 0;
 	ring_full = txl_stat("eth0", "ring_full");
+	SYS(out, "ip link set eth1 down");
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, eth0, BURST, true), "queue burst"))
 		goto out;
+	usleep(100000);
+	ASSERT_GT(queue_stats(skel).depth, 0, "queue: holds the burst while eth1 is down");
+	SYS(out, "ip link set eth1 up");
 	for (i = 0; i < 600; i++) {
 		st = queue_stats(skel);
 		if (st.sent + st.send_failed >= BURST)
@@ -558,7 +566,7 @@ static void test_virtio_burst(void)
 	       txl_stat("eth0", "limit"));
 out:
 	xdpq_txlimit__destroy(skel);
-	SYS_NOFAIL("ip link set eth1 promisc off");
+	SYS_NOFAIL("ip link set eth1 up promisc off");
 }
 
 void test_xdpq_txlimit(void)
