@@ -30,6 +30,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "xdpq_sched_vm.h"
 
 /* The dequeue kfuncs, from net/core/xdp_dequeue.c */
 struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
@@ -61,12 +62,12 @@ volatile const __u32 target_ifindex;
 
 /* What the schedulers classify by. */
 struct xdpq_pkt {
+	struct xdpq_mac dst;	/* destination MAC */
+	struct xdpq_mac src;	/* source MAC */
 	__u32 len;
 	__u32 flow;		/* hash of addresses, protocol and ports */
 	__u8 dscp;
 	__u8 pcp;		/* VLAN priority, 0 without a tag */
-	__u8 dst[6];		/* destination MAC */
-	__u8 src[6];		/* source MAC */
 };
 
 static __always_inline __u32 xdpq_mix(__u32 h, __u32 v)
@@ -92,8 +93,8 @@ static __always_inline void xdpq_parse(struct xdp_md *ctx, struct xdpq_pkt *pkt)
 	pkt->len = data_end - data;
 	if ((void *)(eth + 1) > data_end)
 		return;
-	__builtin_memcpy(pkt->dst, eth->h_dest, sizeof(pkt->dst));
-	__builtin_memcpy(pkt->src, eth->h_source, sizeof(pkt->src));
+	__builtin_memcpy(pkt->dst.addr, eth->h_dest, sizeof(pkt->dst.addr));
+	__builtin_memcpy(pkt->src.addr, eth->h_source, sizeof(pkt->src.addr));
 	proto = eth->h_proto;
 	data = eth + 1;
 	if (proto == bpf_htons(XDPQ_ETH_P_8021Q)) {
@@ -142,11 +143,11 @@ static __always_inline void xdpq_parse(struct xdp_md *ctx, struct xdpq_pkt *pkt)
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XDPQ_MAX_VMS);
-	__type(key, __u8[6]);
+	__type(key, struct xdpq_mac);
 	__type(value, __u32);
 } vm_by_mac SEC(".maps");
 
-static __always_inline __u32 xdpq_vm_by_mac(const __u8 *mac)
+static __always_inline __u32 xdpq_vm_by_mac(const struct xdpq_mac *mac)
 {
 	__u32 *vm = bpf_map_lookup_elem(&vm_by_mac, mac);
 
@@ -155,7 +156,7 @@ static __always_inline __u32 xdpq_vm_by_mac(const __u8 *mac)
 
 static __always_inline __u32 xdpq_vm(const struct xdpq_pkt *pkt)
 {
-	return xdpq_vm_by_mac(pkt->dst);
+	return xdpq_vm_by_mac(&pkt->dst);
 }
 
 /* The scheduler timer. */

@@ -71,12 +71,12 @@ __u64 vtime;			/* V, in tag units */
 /* The statistics of the VM a dequeued frame belongs to. */
 static __always_inline struct wfq_vm_stats *wfq_frame_stats(struct xdp_frame *frame)
 {
-	__u8 mac[6];
+	struct xdpq_mac mac = {};
 	__u32 vm = 0;
 
-	if (!xdp_packet_load_bytes(frame, wfq_by_src_mac ? MAC_SRC_OFF : MAC_DST_OFF, mac,
-				   sizeof(mac)))
-		vm = xdpq_vm_by_mac(mac);
+	if (!xdp_packet_load_bytes(frame, wfq_by_src_mac ? MAC_SRC_OFF : MAC_DST_OFF, mac.addr,
+				   sizeof(mac.addr)))
+		vm = xdpq_vm_by_mac(&mac);
 	return bpf_map_lookup_elem(&vm_stats, &vm);
 }
 
@@ -135,7 +135,7 @@ int xdpq_enqueue(struct xdp_md *ctx)
 	__u32 key;
 
 	xdpq_parse(ctx, &pkt);
-	key = xdpq_vm_by_mac(wfq_by_src_mac ? pkt.src : pkt.dst);
+	key = xdpq_vm_by_mac(wfq_by_src_mac ? &pkt.src : &pkt.dst);
 	vm = bpf_map_lookup_elem(&vms, &key);
 	st = bpf_map_lookup_elem(&vm_stats, &key);
 	if (!vm || !st)

@@ -149,7 +149,9 @@ static void tap_down(struct nstoken *nstoken, struct xdpq_tap_reader *r)
 
 static void vm_add(struct bpf_map *vm_by_mac, __u32 vm)
 {
-	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(vm_by_mac), vm_mac[vm], &vm, 0), "vm_by_mac");
+	struct xdpq_mac key = xdpq_mac(vm_mac[vm]);
+
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(vm_by_mac), &key, &vm, 0), "vm_by_mac");
 }
 
 static int vm_set(struct bpf_map *vms, __u32 vm, const void *value)
