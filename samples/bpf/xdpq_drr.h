@@ -105,7 +105,7 @@ static __s64 sched_dequeue(void)
 	drr_current = run.q % DRR_QUEUES;
 	if (run.blocked)
 		return XDPQ_BLOCKED;
-	return xdpq_done(run.handled);
+	return xdpq_done(&drr_queue, run.handled);
 }
 
 #endif

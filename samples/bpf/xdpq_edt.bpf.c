@@ -50,9 +50,9 @@ static __s64 sched_dequeue(void)
 			return XDPQ_BLOCKED;
 	}
 	if (i == XDPQ_BUDGET)
-		return 0;
+		return xdpq_done(&edt_queue, i);
 	if (xdp_packet_peek_rank(&edt_queue, 0, &due))
-		return xdpq_done(i);
+		return xdpq_done(&edt_queue, i);
 	return due > now ? due - now : 0;
 }
 

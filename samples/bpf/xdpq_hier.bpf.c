@@ -259,7 +259,7 @@ static __s64 sched_dequeue(void)
 
 	bpf_loop(XDPQ_MAX_VMS, hier_visit, &run, 0);
 	if (run.handled)
-		return 0;
+		return xdpq_done(&hier_queue, run.handled);
 	if (run.wait != ~0ULL)
 		return run.wait;
 	return run.any_blocked ? XDPQ_BLOCKED : XDPQ_IDLE;

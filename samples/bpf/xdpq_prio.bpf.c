@@ -34,7 +34,7 @@ static __s64 sched_dequeue(void)
 		if (xdp_packet_send(frame, target_ifindex, 0) == -XDPQ_EBUSY)
 			return XDPQ_BLOCKED;
 	}
-	return xdpq_done(i);
+	return xdpq_done(&prio_queue, i);
 }
 
 SEC("xdp")

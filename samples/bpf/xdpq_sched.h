@@ -241,15 +241,22 @@ static __always_inline int xdpq_next_subq_round(void *map, __u32 first, __u32 en
 	return next;
 }
 
-/* What a run that sent frames and then found its queues empty returns:
- * run once more, because a frame that another CPU redirected while the
- * timer was armed (and so did not wake it) reaches the queue only when
- * that CPU flushes its enqueue bulk. Only a run that finds nothing goes
- * idle.
+/* What a run that was not blocked returns once its queues in map look
+ * empty: XDPQ_IDLE if the map holds no frame, 0 (run again at once) if
+ * it does and the run handled frames. A frame that another CPU redirected
+ * while the timer was armed did not wake it (xdpq_wake()), and reaches
+ * the map only when that CPU flushes its enqueue bulk, possibly after the
+ * run looked at its sub-queue. xdp_packet_next_subq() finding the map
+ * empty makes the map start the timer when such a frame arrives; a frame
+ * found in the map is taken by one more run. A run that handled nothing
+ * goes idle regardless, so frames that the scheduler leaves in the map
+ * cannot make it spin.
  */
-static __always_inline __s64 xdpq_done(int handled)
+static __always_inline __s64 xdpq_done(void *map, int handled)
 {
-	return handled ? 0 : XDPQ_IDLE;
+	if (!handled)
+		return XDPQ_IDLE;
+	return xdp_packet_next_subq(map, 0, ~0U) < 0 ? XDPQ_IDLE : 0;
 }
 
 SEC("xdp")

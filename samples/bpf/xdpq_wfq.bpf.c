@@ -122,7 +122,7 @@ static __s64 sched_dequeue(void)
 			st->sent_bytes += len;
 		}
 	}
-	return xdpq_done(i);
+	return xdpq_done(&wfq_queue, i);
 }
 
 SEC("xdp")
