@@ -67,6 +67,9 @@ struct hier_run {
 	__u64 now;
 	__u64 wait;		/* ns until a VM out of tokens has some */
 	__u32 vm;		/* the VM being visited */
+	/* Its settings and state, looked up once per visit, not per step */
+	struct hier_vm_cfg *cfg;
+	struct hier_vm_state *st;
 	bool prio_empty;	/* its priority sub-queue found empty */
 	int handled;		/* frames sent in this run */
 	bool blocked;		/* the VM's target refused a frame */
@@ -145,12 +148,10 @@ static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm
 static long hier_step(__u64 i, struct hier_run *run)
 {
 	__u32 vm = run->vm % XDPQ_MAX_VMS, f, q;
-	struct hier_vm_state *st;
-	struct hier_vm_cfg *cfg;
+	struct hier_vm_state *st = run->st;
+	struct hier_vm_cfg *cfg = run->cfg;
 	int next;
 
-	cfg = bpf_map_lookup_elem(&vm_cfg, &vm);
-	st = bpf_map_lookup_elem(&vm_state, &vm);
 	if (!cfg || !st || run->handled == XDPQ_BUDGET || run->blocked)
 		return 1;
 	if (cfg->rate && st->tokens <= 0) {
@@ -236,6 +237,8 @@ static long hier_visit(__u64 i, struct hier_run *run)
 	if (cfg->rate)
 		hier_refill(cfg, st, run->now);
 	run->vm = vm;
+	run->cfg = cfg;
+	run->st = st;
 	run->prio_empty = false;
 	run->blocked = false;
 	bpf_loop(XDPQ_BUDGET + 2 * HIER_FLOWS, hier_step, run, 0);
