@@ -166,6 +166,9 @@ static inline struct xdpq_map *xdpq_frame_map(struct xdp_frame *xdpf)
 
 struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
+int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
+			  struct xdp_frame **frames, unsigned int n,
+			  u64 max_bytes, u64 *bytes);
 void xdpq_map_requeue(struct xdp_frame *xdpf);
 int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
 int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to);

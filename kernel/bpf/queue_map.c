@@ -345,6 +345,24 @@ static bool xdpq_subq_idle(const struct xdpq_map *q, u32 subq)
 	return !READ_ONCE(q->subq_stats[subq].depth);
 }
 
+/* Under q->lock: take the head of sub-queue subq; if it is empty, make
+ * the calling timer wait for frames if the whole map is.
+ */
+static struct xdpq_node *xdpq_take(struct xdpq_map *q, u32 subq)
+{
+	struct xdpq_node *node = q->ops->dequeue(q, subq);
+
+	if (!node) {
+		xdpq_wait_for_frames(q);
+		return NULL;
+	}
+	xdpq_subq_shrink(q, subq);
+	q->subq_stats[subq].dequeued++;
+	WRITE_ONCE(q->depth, q->depth - 1);
+	q->dequeued++;
+	return node;
+}
+
 /* Backend of the xdp_packet_dequeue() kfunc. The caller checked that map
  * is a queue map.
  */
@@ -367,15 +385,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		if (head_rank > *rank)
 			goto unlock;
 	}
-	node = q->ops->dequeue(q, subq);
-	if (!node) {
-		xdpq_wait_for_frames(q);
-		goto unlock;
-	}
-	xdpq_subq_shrink(q, subq);
-	q->subq_stats[subq].dequeued++;
-	WRITE_ONCE(q->depth, q->depth - 1);
-	q->dequeued++;
+	node = xdpq_take(q, subq);
 unlock:
 	spin_unlock_bh(&q->lock);
 
@@ -383,6 +393,37 @@ unlock:
 		return NULL;
 	*rank = node->rank;
 	return xdpq_node_frame(node);
+}
+
+/* Backend of the xdp_packet_dequeue_send() kfunc: take up to n frames
+ * from the head of sub-queue subq under one lock, fewer once *bytes, to
+ * which their lengths are added, reaches max_bytes. Returns how many were
+ * taken, -ERANGE for a sub-queue out of range. The caller checked that
+ * map is a queue map.
+ */
+int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
+			  struct xdp_frame **frames, unsigned int n,
+			  u64 max_bytes, u64 *bytes)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	struct xdpq_node *node;
+	unsigned int i;
+
+	if (unlikely(subq >= q->nr_subq))
+		return -ERANGE;
+	if (xdpq_subq_idle(q, subq))
+		return 0;
+
+	spin_lock_bh(&q->lock);
+	for (i = 0; i < n && *bytes < max_bytes; i++) {
+		node = xdpq_take(q, subq);
+		if (!node)
+			break;
+		frames[i] = xdpq_node_frame(node);
+		*bytes += frames[i]->len;
+	}
+	spin_unlock_bh(&q->lock);
+	return i;
 }
 
 /* Give a frame xdp_packet_dequeue() returned back to its queue, at the

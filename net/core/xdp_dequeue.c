@@ -7,10 +7,13 @@
  * Ownership. xdp_packet_dequeue() hands the program a frame as an acquired
  * reference; the verifier makes the program pass it to exactly one of the
  * releasing kfuncs, xdp_packet_send() or xdp_packet_drop(), before it
- * returns. Both consume the frame whatever the outcome. The verifier also
- * checks that the map given to the kfuncs that take one is an XDP queue
- * map, and refuses xdp_packet_dequeue() in sleepable callbacks (bpf_wq),
- * which have no bpf_net_context to send from.
+ * returns. Both consume the frame whatever the outcome.
+ * xdp_packet_dequeue_send() takes and sends frames without handing them
+ * to the program, for schedulers that decide how much a sub-queue may
+ * send rather than which frame. The verifier also checks that the map
+ * given to the kfuncs that take one is an XDP queue map, and refuses
+ * xdp_packet_dequeue() and xdp_packet_dequeue_send() in sleepable
+ * callbacks (bpf_wq), which have no bpf_net_context to send from.
  *
  * Sending. The ifindex is resolved in the network namespace the queue map
  * was created in, reached through the frame's struct xdpq_node, and the
@@ -376,6 +379,92 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 	return err;
 }
 
+/* Give frames[0..n) back to the head of their sub-queue, in order, and
+ * take their bytes off *bytes: the device is over its XDP TX limit.
+ */
+static void xdp_packet_give_back(struct xdp_frame **frames, int n, u64 *bytes)
+{
+	while (n--) {
+		*bytes -= frames[n]->len;
+		xdpq_map_requeue(frames[n]);
+	}
+}
+
+/**
+ * xdp_packet_dequeue_send() - Send frames from the head of a sub-queue
+ * @map__map: An XDP queue map: BPF_MAP_TYPE_XDP_FIFO, _PIFO or _RBTREE.
+ * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK),
+ *	0 for the rank ordered maps.
+ * @ifindex: The device, as for xdp_packet_send().
+ * @max_frames: The most frames to take.
+ * @bytes: In: a byte budget; frames are taken while the bytes taken so far
+ *	are below it, so the last one may take the total past it. Out: the
+ *	bytes of the frames taken.
+ *
+ * Does what xdp_packet_dequeue() and xdp_packet_send() do in a loop, for a
+ * scheduler that decides how much a sub-queue may send now (a deficit
+ * round robin quantum, a token bucket) rather than which frame: the map
+ * lock is taken once per bulk of frames instead of once per frame, and
+ * the frames never reach the program. A frame the device cannot take
+ * (too long, or the device went down) is dropped and counted as
+ * send_failed, as xdp_packet_send() does, and counts as taken. Once the
+ * device is over its XDP TX limit, the frames not sent go back to the head
+ * of the sub-queue, in order, and the timer whose callback called this is
+ * started again when the device has room.
+ *
+ * Return: The number of frames taken, 0 if the sub-queue is empty or
+ * @max_frames or the budget is 0; -EBUSY if the device was over its XDP TX
+ * limit before the first frame; -EINVAL for unknown @flags, -ERANGE for a
+ * sub-queue out of range, -EOPNOTSUPP outside of a bpf_net_context, and
+ * the device errors of xdp_packet_send() (e.g. -ENODEV) if the device
+ * cannot send at all, in which case no frame is taken. *@bytes is 0 on
+ * error.
+ */
+__bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
+					u32 ifindex, u32 max_frames,
+					u64 *bytes)
+{
+	struct xdp_frame *frames[XDP_PACKET_BULK_SIZE];
+	struct xdpq_map *q = xdpq_map(map__map);
+	u32 subq = flags & BPF_XDP_DEQUEUE_SUBQ_MASK;
+	int n, i, err = 0, taken = 0;
+	u64 budget = *bytes;
+	struct net_device *dev;
+
+	*bytes = 0;
+	if (unlikely(flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
+		return -EINVAL;
+	if (unlikely(!bpf_net_ctx_get()))
+		return -EOPNOTSUPP;
+	/* A device that cannot send at all fails the call, not every frame. */
+	rcu_read_lock();
+	dev = xdp_packet_xmit_target(this_cpu_ptr(&xdp_packet_bulk), q, ifindex, &err);
+	rcu_read_unlock();
+	if (unlikely(!dev))
+		return err;
+
+	do {
+		n = xdpq_map_dequeue_bulk(map__map, subq, frames,
+					  min_t(u32, max_frames - taken, XDP_PACKET_BULK_SIZE),
+					  budget, bytes);
+		if (n <= 0)
+			return taken ?: n;
+		for (i = 0; i < n; i++) {
+			err = xdp_packet_xmit(q, frames[i], ifindex);
+			if (err == -EBUSY) {
+				xdp_packet_give_back(frames + i, n - i, bytes);
+				return taken ?: -EBUSY;
+			}
+			if (unlikely(err)) {
+				xdp_return_frame(frames[i]);
+				xdpq_count(q, send_failed);
+			}
+			taken++;
+		}
+	} while (taken < max_frames && *bytes < budget);
+	return taken;
+}
+
 /**
  * xdp_tx_budget() - How many bytes a scheduler may send to a device now
  * @map__map: An XDP queue map; @ifindex is resolved in the network
@@ -473,6 +562,7 @@ BTF_ID_FLAGS(func, xdp_packet_dequeue, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, xdp_packet_peek_rank)
 BTF_ID_FLAGS(func, xdp_packet_next_subq)
 BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
+BTF_ID_FLAGS(func, xdp_packet_dequeue_send)
 BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_flush)
 BTF_ID_FLAGS(func, xdp_tx_budget)
