@@ -2,7 +2,8 @@
 /* BPF_MAP_TYPE_XDP_FIFO: the syscall interface, FIFO
  * order per sub-queue over 100,000 frames, overflow and bad sub-queues with
  * their counters and tracepoint errnos, finding sub-queues with frames
- * (xdp_packet_next_subq()), and timer-driven forwarding to veth, tun and
+ * (xdp_packet_next_subq()), sending from a sub-queue by frames and bytes
+ * (xdp_packet_dequeue_send()), and timer-driven forwarding to veth, tun and
  * virtio-net, with a timer the map starts when frames arrive; the
  * verifier's ownership rules. Attribute checks of all queue map types are
  * in xdpq_edge.c.
@@ -409,9 +410,10 @@ static void *offer_on_cpu(void *arg)
 }
 
 /* Forward FWD_FRAMES through the queue to veth_src, offered from nr_cpus
- * CPUs at once while the timer dequeues: nothing lost, nothing duplicated.
+ * CPUs at once while the timer dequeues, one frame at a time or with
+ * xdp_packet_dequeue_send() (batch): nothing lost, nothing duplicated.
  */
-static void timer_fwd_veth(int nr_cpus)
+static void timer_fwd_veth(int nr_cpus, bool batch)
 {
 	struct xdpq_fifo *skel = NULL, *rx = NULL;
 	struct offer_args args[2] = {};
@@ -423,6 +425,7 @@ static void timer_fwd_veth(int nr_cpus)
 	nstoken = fwd_veth(&skel, &rx, &src);
 	if (!nstoken)
 		goto out;
+	skel->bss->fwd_batch = batch;
 
 	for (i = 0; i < nr_cpus; i++) {
 		args[i] = (struct offer_args){ .skel = skel, .ifindex = src, .cpu = i,
@@ -447,6 +450,135 @@ static void timer_fwd_veth(int nr_cpus)
 	ASSERT_EQ(st.depth, 0, "depth");
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, FWD_FRAMES, "rx_frames");
+out:
+	xdpq_fifo__destroy(rx);
+	xdpq_fifo__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+#define DS_FRAMES 100	/* 50 in each of two sub-queues */
+
+/* One xdp_packet_dequeue_send() from sub-queue subq (flags) to the
+ * skeleton's target; its return value, and the bytes sent in *bytes.
+ */
+static int dequeue_send(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u64 *bytes)
+{
+	skel->bss->ds_flags = flags;
+	skel->bss->ds_max_frames = max_frames;
+	skel->bss->ds_bytes = *bytes;
+	skel->bss->ds_ret = 1 << 30;
+	if (!ASSERT_OK(run_once(skel->progs.xdp_dequeue_send), "run xdp_dequeue_send"))
+		return -1;
+	*bytes = skel->bss->ds_bytes;
+	return skel->bss->ds_ret;
+}
+
+/* veth_src has an XDP TX limit, which starts at one frame and grows with
+ * its completions: a call sends what the limit lets through, and gives
+ * the rest back to the queue. Calls again for what is left of max_frames
+ * and of the budget until they are used up or the sub-queue is empty, and
+ * expects want frames of want_bytes in total: what one call would send to
+ * a target without a limit. An error must come from the first call.
+ * Counts in ds_given_back the calls that stopped short at the limit.
+ */
+static int ds_given_back;
+
+static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u64 budget,
+		      int want, __u64 want_bytes, const char *what)
+{
+	__u64 bytes, sent_bytes = 0;
+	int ret, sent = 0, tries;
+	bool short_call = false;
+
+	for (tries = 0; tries < 1000 && sent < max_frames && sent_bytes < budget; tries++) {
+		bytes = budget - sent_bytes;
+		ret = dequeue_send(skel, flags, max_frames - sent, &bytes);
+		if (ret == -EBUSY) {
+			ds_given_back++;
+			usleep(1000);	/* for the completions */
+			continue;
+		}
+		if (ret < 0 && !sent) {
+			sent = ret;
+			sent_bytes = bytes;
+		}
+		if (ret <= 0)
+			break;
+		ds_given_back += short_call;	/* the sub-queue was not empty */
+		short_call = ret < max_frames - sent && bytes < budget - sent_bytes;
+		sent += ret;
+		sent_bytes += bytes;
+	}
+	ASSERT_EQ(sent, want, what);
+	ASSERT_EQ(sent_bytes, want_bytes, what);
+}
+
+/* xdp_packet_dequeue_send() to veth_src: frames by count and by bytes
+ * (the frame that reaches the budget is the last), in order per
+ * sub-queue, also when the target's limit sends some back; errors take
+ * no frame.
+ */
+static void test_dequeue_send(void)
+{
+	struct xdpq_fifo *skel = NULL, *rx = NULL;
+	const __u64 len = sizeof(test_frame);
+	struct bpf_xdp_queue_stats st;
+	struct nstoken *nstoken = NULL;
+	int src;
+
+	SYS(out, "ip netns add " NS);
+	nstoken = open_netns(NS);
+	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+		goto out;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set dev veth_src up");
+	SYS(out, "ip link set dev veth_dst up");
+	src = if_nametoindex("veth_src");
+	skel = xdpq_fifo__open();
+	rx = xdpq_fifo__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "open") || !ASSERT_OK_PTR(rx, "rx skel"))
+		goto out;
+	skel->rodata->nr_subq = 2;
+	if (!ASSERT_OK(xdpq_fifo__load(skel), "load"))
+		goto out;
+	skel->bss->target_ifindex = src;
+	rx->bss->rx_check_order = true;
+	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx,
+							 if_nametoindex("veth_dst"));
+	if (!ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx") ||
+	    !ASSERT_OK(offer_frames(skel->progs.xdp_enqueue_seq, src, DS_FRAMES), "offer"))
+		goto out;
+
+	ds_given_back = 0;
+	ds_expect(skel, 0, 5, ~0ULL, 5, 5 * len, "5 frames");
+	ds_expect(skel, 0, 100, 2 * len + 1, 3, 3 * len, "budget of 2 frames and a byte");
+	ds_expect(skel, 0, 100, 2 * len, 2, 2 * len, "budget of 2 frames");
+	ds_expect(skel, 0, 100, 0, 0, 0, "no budget");
+	ds_expect(skel, 0, 0, ~0ULL, 0, 0, "no frames");
+	ds_expect(skel, 1ULL << 33, 100, ~0ULL, -EINVAL, 0, "unknown flag");
+	ds_expect(skel, 64, 100, ~0ULL, -ERANGE, 0, "sub-queue out of range");
+	skel->bss->target_ifindex = 0;
+	ds_expect(skel, 0, 100, ~0ULL, -ENODEV, 0, "no such device");
+	skel->bss->target_ifindex = src;
+	if (!ASSERT_OK(read_stats(skel->maps.fifo, 0, &st), "stats"))
+		goto out;
+	ASSERT_EQ(st.depth, DS_FRAMES / 2 - 10, "sub-queue 0 after the errors");
+	ds_expect(skel, 0, 100, ~0ULL, DS_FRAMES / 2 - 10, (DS_FRAMES / 2 - 10) * len,
+		  "the rest of sub-queue 0");
+	ds_expect(skel, 0, 100, ~0ULL, 0, 0, "sub-queue 0 empty");
+	ds_expect(skel, 1, 100, ~0ULL, DS_FRAMES / 2, DS_FRAMES / 2 * len, "sub-queue 1");
+
+	if (!ASSERT_OK(read_stats(skel->maps.fifo, BPF_XDP_QUEUE_TOTAL, &st), "total stats"))
+		goto out;
+	ASSERT_EQ(st.sent, DS_FRAMES, "sent");
+	ASSERT_EQ(st.send_failed, 0, "send_failed");
+	ASSERT_EQ(st.depth, 0, "depth");
+	ASSERT_TRUE(wait_u64(&rx->bss->rx_frames, DS_FRAMES), "veth_dst got all");
+	usleep(50000);	/* a duplicate would show up by now */
+	ASSERT_EQ(rx->bss->rx_frames, DS_FRAMES, "rx_frames");
+	ASSERT_EQ(rx->bss->rx_order_errors, 0, "order per sub-queue");
+	ASSERT_GT(ds_given_back, 0, "calls stopped short at the limit");
 out:
 	xdpq_fifo__destroy(rx);
 	xdpq_fifo__destroy(skel);
@@ -607,10 +739,14 @@ void test_xdpq_fifo(void)
 		test_bad_subqueue();
 	if (test__start_subtest("next_subq"))
 		test_next_subq();
+	if (test__start_subtest("dequeue_send"))
+		test_dequeue_send();
 	if (test__start_subtest("timer_fwd_veth"))
-		timer_fwd_veth(1);
+		timer_fwd_veth(1, false);
 	if (test__start_subtest("timer_fwd_veth_two_cpus"))
-		timer_fwd_veth(2);
+		timer_fwd_veth(2, false);
+	if (test__start_subtest("timer_fwd_veth_batch"))
+		timer_fwd_veth(2, true);
 	if (test__start_subtest("timer_waits_for_frames"))
 		test_timer_waits_for_frames(false);
 	if (test__start_subtest("timer_waits_for_frames_next_subq"))

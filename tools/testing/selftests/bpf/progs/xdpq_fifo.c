@@ -3,8 +3,9 @@
  * frame with a sequence number and queues it in sub-queue seq % nr_subq;
  * xdp_drain_check dequeues everything and checks that every sub-queue
  * returns its frames in the order they were queued; xdp_next_subq finds
- * sub-queues with frames; the timer program forwards queued frames to a
- * device from a bpf_timer callback.
+ * sub-queues with frames; xdp_dequeue_send sends from a sub-queue with
+ * xdp_packet_dequeue_send(); the timer program forwards queued frames to
+ * a device from a bpf_timer callback.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -170,6 +171,23 @@ int xdp_send_all(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/* One xdp_packet_dequeue_send() with the arguments the test sets. */
+__u64 ds_flags;
+__u32 ds_max_frames;
+__u64 ds_bytes;		/* the budget in, the bytes sent out */
+int ds_ret;
+
+SEC("xdp")
+int xdp_dequeue_send(struct xdp_md *ctx)
+{
+	__u64 bytes = ds_bytes;
+
+	ds_ret = xdp_packet_dequeue_send(&fifo, ds_flags, target_ifindex, ds_max_frames, &bytes);
+	ds_bytes = bytes;
+	xdp_packet_flush();
+	return XDP_DROP;
+}
+
 /* Timer-driven forwarding, in the pattern of
  * Documentation/bpf/map_xdp_queue.rst: setup starts the timer once; the
  * callback sends up to TIMER_BUDGET frames per run and starts itself again
@@ -191,6 +209,20 @@ struct {
 __u64 fwd_send_errors;
 __u64 fwd_runs;
 bool fwd_find_subq;	/* look with xdp_packet_next_subq() before dequeueing */
+bool fwd_batch;		/* send with one xdp_packet_dequeue_send() per run */
+
+/* A run of the forwarder with fwd_batch; true to run again at once. */
+static bool fwd_batch_run(void)
+{
+	__u64 bytes = ~0ULL;
+	int n;
+
+	n = xdp_packet_dequeue_send(&fifo, 0, target_ifindex, TIMER_BUDGET, &bytes);
+	/* -EBUSY: the completion that frees room starts the timer again. */
+	if (n < 0 && n != -XDPQ_EBUSY)
+		fwd_send_errors++;
+	return n == TIMER_BUDGET;
+}
 
 static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 {
@@ -199,6 +231,11 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 	int i, err;
 
 	fwd_runs++;
+	if (fwd_batch) {
+		if (fwd_batch_run())
+			bpf_timer_start(&t->timer, 0, 0);
+		return 0;
+	}
 	for (i = 0; i < TIMER_BUDGET; i++) {
 		/* An empty map makes either call wait for frames. */
 		if (fwd_find_subq && xdp_packet_next_subq(&fifo, 0, 1) < 0)
@@ -243,18 +280,29 @@ int xdp_fwd_enqueue(struct xdp_md *ctx)
 
 /* Receiving end of the forwarding tests: count the test's frames (by their
  * source address; the stack sends its own, e.g. IPv6 neighbour discovery)
- * and drop everything.
+ * and drop everything. With rx_check_order, frames of sequence numbers of
+ * one parity (sub-queue, with two) must arrive in increasing order.
  */
 __u64 rx_frames;
+bool rx_check_order;
+__u64 rx_order_errors;
+__u64 rx_last_seq[2];	/* sequence number + 1 of the last frame */
 
 SEC("xdp")
 int xdp_count_rx(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = (void *)(long)ctx->data;
+	__u32 *p = (void *)eth + XDPQ_SEQ_OFF;
 
-	if ((void *)(eth + 1) <= data_end && xdpq_is_test_frame(eth))
-		__sync_fetch_and_add(&rx_frames, 1);
+	if ((void *)(p + 1) > data_end || !xdpq_is_test_frame(eth))
+		return XDP_DROP;
+	__sync_fetch_and_add(&rx_frames, 1);
+	if (rx_check_order) {
+		if ((__u64)*p + 1 <= rx_last_seq[*p & 1])
+			rx_order_errors++;
+		rx_last_seq[*p & 1] = (__u64)*p + 1;
+	}
 	return XDP_DROP;
 }
 

@@ -196,6 +196,15 @@ int budget_of_devmap(struct xdp_md *ctx)
 }
 
 SEC("xdp")
+__failure __msg("arg#0 map_type 14 is not an XDP queue map")
+int dequeue_send_of_devmap(struct xdp_md *ctx)
+{
+	__u64 bytes = ~0ULL;
+
+	return xdp_packet_dequeue_send(&devmap, 0, 1, 1, &bytes) > 0 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
 __failure __msg("invalid mem access 'scalar'")
 int use_after_drop(struct xdp_md *ctx)
 {
@@ -239,6 +248,29 @@ int dequeue_from_workqueue(struct xdp_md *ctx)
 	w = bpf_map_lookup_elem(&works, &key);
 	if (!w || bpf_wq_init(&w->work, &works, 0) ||
 	    bpf_wq_set_callback(&w->work, dequeue_in_wq, 0))
+		return XDP_PASS;
+	bpf_wq_start(&w->work, 0);
+	return XDP_PASS;
+}
+
+static int dequeue_send_in_wq(void *map, int *key, void *value)
+{
+	__u64 bytes = ~0ULL;
+
+	xdp_packet_dequeue_send(&fifo, 0, 1, 1, &bytes);
+	return 0;
+}
+
+SEC("xdp")
+__failure __msg("kfunc xdp_packet_dequeue_send cannot be called from a sleepable context")
+int dequeue_send_from_workqueue(struct xdp_md *ctx)
+{
+	struct dequeue_work *w;
+	__u32 key = 0;
+
+	w = bpf_map_lookup_elem(&works, &key);
+	if (!w || bpf_wq_init(&w->work, &works, 0) ||
+	    bpf_wq_set_callback(&w->work, dequeue_send_in_wq, 0))
 		return XDP_PASS;
 	bpf_wq_start(&w->work, 0);
 	return XDP_PASS;

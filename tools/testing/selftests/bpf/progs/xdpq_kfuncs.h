@@ -7,6 +7,8 @@
 
 struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
 int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_frames,
+			    __u64 *bytes) __ksym;
 void xdp_packet_drop(struct xdp_frame *frame) __ksym;
 void xdp_packet_flush(void) __ksym;
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
