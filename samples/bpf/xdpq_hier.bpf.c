@@ -9,7 +9,10 @@
  * with tokens left sends its priority frames first, then its flows by
  * deficit round robin, as xdpq_drr.h does, until its tokens, the run's
  * budget or its frames run out. Tokens refill at the VM's rate up to its
- * burst: a token bucket.
+ * burst: a token bucket. What the scheduler decides is how many bytes a
+ * sub-queue may send, not which frame, so it sends with
+ * xdp_packet_dequeue_send(), a sub-queue's share at a time, and never
+ * holds a frame itself.
  *
  * Each VM may hold HIER_VM_FRAMES frames, its share of the map, so the
  * map itself never fills: a VM over its share has its own frames dropped
@@ -72,8 +75,8 @@ struct hier_run {
 	struct hier_vm_state *st;
 	bool prio_empty;	/* its priority sub-queue found empty */
 	int handled;		/* frames sent in this run */
-	bool blocked;		/* the VM's target refused a frame */
-	bool any_blocked;	/* some VM's target did, in this run */
+	bool blocked;		/* the VM's target refused frames */
+	bool any_blocked;	/* some VM's target was over its limit */
 };
 
 /* A frame entered flow sub-queue q of a VM, or left it: the VM counts
@@ -86,84 +89,84 @@ static __always_inline void hier_flow_queued(struct hier_vm_state *st, __u32 q)
 		__sync_fetch_and_add(&st->flows_queued, 1);
 }
 
-static __always_inline void hier_flow_dequeued(struct hier_vm_state *st, __u32 q)
+static __always_inline void hier_flow_dequeued(struct hier_vm_state *st, __u32 q, __s64 n)
 {
-	if (flow_queued[q % HIER_QUEUES] <= 0)
-		return;		/* a frame counted down twice, see hier_send() */
-	if (__sync_fetch_and_sub(&flow_queued[q % HIER_QUEUES], 1) == 1)
+	__s64 left = flow_queued[q % HIER_QUEUES];
+
+	/* Frames the target's ring gave back at the flush come out of the
+	 * queue twice and are counted down twice: never below 0, so the
+	 * count is right again whenever the VM's queue drains.
+	 */
+	if (left <= 0)
+		return;
+	if (n > left)
+		n = left;
+	if (__sync_fetch_and_sub(&flow_queued[q % HIER_QUEUES], n) == n)
 		__sync_fetch_and_sub(&st->flows_queued, 1);
 }
 
-/* Send one frame from sub-queue q of a VM; false if there was none or the
- * target refused it.
+/* Send frames from sub-queue q of a VM: no more than the run's budget
+ * has left, and while they add up to less than bytes. Returns the bytes
+ * sent; 0 if there were none, or if the target refused them, which ends
+ * the VM's turn (run->blocked).
  */
-static __always_inline bool hier_send(struct hier_run *run, const struct hier_vm_cfg *cfg,
-				      struct hier_vm_state *st, __u32 q)
+static __always_inline __u64 hier_send(struct hier_run *run, const struct hier_vm_cfg *cfg,
+				       struct hier_vm_state *st, __u32 q, __u64 bytes)
 {
-	struct xdp_frame *frame;
-	__u64 rank;
-	__u32 len;
-	int err;
+	__s64 queued = st->queued;
+	int n;
 
-	frame = xdp_packet_dequeue(&hier_queue, q, &rank);
-	if (!frame)
-		return false;
-	/* A frame the target's ring gave back at the flush comes out of the
-	 * queue twice and is counted down twice: never below 0, so the count
-	 * is right again whenever the VM's queue drains.
-	 */
-	if ((__s64)st->queued > 0)
-		__sync_fetch_and_sub(&st->queued, 1);
-	if (q % HIER_FLOWS)
-		hier_flow_dequeued(st, q);
-	len = frame->len;
-	err = xdp_packet_send(frame, cfg->ifindex, 0);
-	if (err == -XDPQ_EBUSY) {
-		__sync_fetch_and_add(&st->queued, 1);	/* back in the queue */
-		if (q % HIER_FLOWS)
-			hier_flow_queued(st, q);
-		run->blocked = true;
+	n = xdp_packet_dequeue_send(&hier_queue, q, cfg->ifindex, XDPQ_BUDGET - run->handled,
+				    &bytes);
+	if (n == -XDPQ_EBUSY) {
+		/* Over its XDP TX limit: its completion starts the timer. */
 		run->any_blocked = true;
 		st->blocked++;
 		st->backlogged = 1;
 		st->waiting = 1;
-		return false;
 	}
+	if (n < 0)	/* or the target cannot send at all: the frames wait */
+		run->blocked = true;
+	if (n <= 0)
+		return 0;
 	st->waiting = 0;
-	run->handled++;
-	if (err)
-		return true;	/* dropped, counted as send_failed in the map */
-	if (cfg->rate)
-		st->tokens -= len;
-	st->sent_frames++;
-	st->sent_bytes += len;
+	run->handled += n;
+	if (queued > 0)		/* never below 0, see hier_flow_dequeued() */
+		__sync_fetch_and_sub(&st->queued, n < queued ? n : queued);
 	if (q % HIER_FLOWS)
-		flow_credit[q % HIER_QUEUES] -= len;
-	return true;
+		hier_flow_dequeued(st, q, n);
+	if (cfg->rate)
+		st->tokens -= bytes;
+	st->sent_frames += n;
+	st->sent_bytes += bytes;
+	return bytes;
 }
 
-/* One step of a VM's turn: one priority frame, one flow frame, or on to
- * the next flow. Returns 1 to end the turn.
+/* One step of a VM's turn: its priority frames, one flow's quantum, or on
+ * to the next flow. Returns 1 to end the turn.
  */
 static long hier_step(__u64 i, struct hier_run *run)
 {
 	__u32 vm = run->vm % XDPQ_MAX_VMS, f, q;
 	struct hier_vm_state *st = run->st;
 	struct hier_vm_cfg *cfg = run->cfg;
+	__u64 budget = ~0ULL, sent;
 	int next;
 
-	if (!cfg || !st || run->handled == XDPQ_BUDGET || run->blocked)
+	if (!cfg || !st || run->handled >= XDPQ_BUDGET || run->blocked)
 		return 1;
-	if (cfg->rate && st->tokens <= 0) {
-		st->backlogged = 1;	/* as far as we know */
-		return 1;
+	if (cfg->rate) {
+		if (st->tokens <= 0) {
+			st->backlogged = 1;	/* as far as we know */
+			return 1;
+		}
+		budget = st->tokens;
 	}
 	/* Once the turn found no priority frame, it looks again only when a
-	 * flow sub-queue runs empty (below), not before every flow frame,
-	 * which would take a dequeue per frame.
+	 * flow sub-queue runs empty (below), not before every flow quantum.
 	 */
 	if (!run->prio_empty) {
-		if (hier_send(run, cfg, st, vm * HIER_FLOWS))
+		if (hier_send(run, cfg, st, vm * HIER_FLOWS, budget))
 			return 0;
 		if (run->blocked)
 			return 1;
@@ -178,7 +181,10 @@ static long hier_step(__u64 i, struct hier_run *run)
 			return 0;
 		}
 	}
-	if (!hier_send(run, cfg, st, q)) {
+	if ((__u64)flow_credit[q] < budget)
+		budget = flow_credit[q];
+	sent = hier_send(run, cfg, st, q, budget);
+	if (!sent) {
 		if (run->blocked)
 			return 1;
 		/* Empty: on to the VM's next sub-queue with frames, if any;
@@ -197,6 +203,7 @@ static long hier_step(__u64 i, struct hier_run *run)
 			st->flow = next - vm * HIER_FLOWS;
 		return 0;
 	}
+	flow_credit[q] -= sent;
 	if (flow_credit[q] <= 0)
 		st->flow = f + 1;
 	return 0;

@@ -37,6 +37,8 @@ struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
 int xdp_packet_next_subq(void *map, __u32 from, __u32 to) __ksym;
 int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_frames,
+			    __u64 *bytes) __ksym;
 void xdp_packet_drop(struct xdp_frame *frame) __ksym;
 int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
 			  __u32 buf__sz) __ksym;
