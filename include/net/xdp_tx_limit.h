@@ -77,8 +77,8 @@ void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes);
 void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 			unsigned int bytes);
 void __xdp_tx_ring_full(struct xdp_tx_limit *txl);
-int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
-			 void *timer_value);
+int __xdp_tx_limit_reserve(struct xdp_tx_limit *txl, struct bpf_map *timer_map,
+			   void *timer_value);
 int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
 		      void *timer_value);
 void xdp_tx_limit_read(struct xdp_tx_limit *txl,
@@ -87,6 +87,29 @@ void xdp_tx_limit_read(struct xdp_tx_limit *txl,
 static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
 {
 	return rcu_dereference_check(dev->xdp_tx_limit, rcu_read_lock_bh_held());
+}
+
+/**
+ * xdp_tx_limit_reserve() - May a scheduler send to this device now?
+ * @dev: The target device.
+ * @timer_map: The ARRAY map holding the sender's bpf_timer, or NULL.
+ * @timer_value: The element of @timer_map holding that timer.
+ *
+ * Called for every frame a scheduler sends, so the test for room is
+ * inline and lockless. Over its limit, the device remembers the timer (if
+ * any) and starts it once a completion brings it back under the limit.
+ *
+ * Return: 0 if the device has room, -EBUSY if not.
+ */
+static inline int xdp_tx_limit_reserve(struct net_device *dev,
+				       struct bpf_map *timer_map,
+				       void *timer_value)
+{
+	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
+
+	if (!txl || dql_avail(&txl->dql) >= 0)
+		return 0;
+	return __xdp_tx_limit_reserve(txl, timer_map, timer_value);
 }
 
 /**

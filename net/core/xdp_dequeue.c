@@ -204,48 +204,85 @@ static struct net_device *xdp_packet_xmit_target(struct xdp_packet_bulk *bq,
 	return dev;
 }
 
+/* A sender's device, found by xdp_packet_xmit_target() in the current
+ * RCU section, and the timer whose callback sends, if any.
+ */
+struct xdp_packet_sender {
+	struct net_device *dev;
+	struct bpf_map *timer_map;
+	void *timer_value;
+};
+
+/* Look the device up and get the context ready for sending to it. */
+static int xdp_packet_sender_init(struct xdp_packet_sender *s,
+				  struct xdp_packet_bulk *bq,
+				  struct xdpq_map *q, u32 ifindex)
+{
+	int err = 0;
+
+	s->dev = xdp_packet_xmit_target(bq, q, ifindex, &err);
+	if (unlikely(!s->dev))
+		return err;
+	s->timer_map = xdp_get_timer_cb(&s->timer_value);
+	/* Queued frames may come from any device's page_pool. */
+	xdp_set_return_frame_no_direct();
+	return 0;
+}
+
+/* Put a frame on the bulk for the sender's device, if the device can
+ * take it and is not over its XDP TX limit; over it, the sender's timer
+ * (if any) is woken by the completion that brings it back.
+ */
+static int xdp_packet_bulk_add(struct xdp_packet_bulk *bq,
+			       const struct xdp_packet_sender *s,
+			       struct xdpq_map *q, struct xdp_frame *frame)
+{
+	struct net_device *dev = s->dev;
+	int err;
+
+	if (unlikely(xdp_frame_has_frags(frame) &&
+		     !(dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG)))
+		return -EOPNOTSUPP;
+	err = xdp_ok_fwd_dev(dev, xdp_get_frame_len(frame));
+	if (unlikely(err))
+		return err;
+	err = xdp_tx_limit_reserve(dev, s->timer_map, s->timer_value);
+	if (err)
+		return err;
+
+	if (bq->dev != dev || bq->count == XDP_PACKET_BULK_SIZE)
+		xdp_packet_flush_bulk();
+	bq->dev = dev;
+	bq->timer_map = s->timer_map;
+	bq->timer_value = s->timer_value;
+	bq->maps[bq->count] = q;
+	bq->q[bq->count++] = frame;
+	return 0;
+}
+
+/* Frames were added to the bulk: flushed with the caller's context, or
+ * at once where nothing flushes (see xdp_caller_flushes()).
+ */
+static void xdp_packet_bulk_added(void)
+{
+	xdp_set_send_pending();
+	if (!xdp_caller_flushes())
+		xdp_packet_flush_bulk();
+}
+
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
 {
 	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
-	struct bpf_map *timer_map;
-	struct net_device *dev;
-	void *timer_value;
-	int err = 0;
+	struct xdp_packet_sender s;
+	int err;
 
 	rcu_read_lock();
-	dev = xdp_packet_xmit_target(bq, q, ifindex, &err);
-	if (unlikely(!dev))
-		goto out;
-	if (unlikely(xdp_frame_has_frags(frame) &&
-		     !(dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG))) {
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	err = xdp_ok_fwd_dev(dev, xdp_get_frame_len(frame));
-	if (unlikely(err))
-		goto out;
-	/* Over the device's XDP TX limit, the timer running this callback
-	 * (if any) is woken by the completion that brings it back.
-	 */
-	timer_map = xdp_get_timer_cb(&timer_value);
-	err = xdp_tx_limit_reserve(dev, timer_map, timer_value);
-	if (err)
-		goto out;
-
-	/* Queued frames may come from any device's page_pool. */
-	xdp_set_return_frame_no_direct();
-	if (bq->dev != dev || bq->count == XDP_PACKET_BULK_SIZE)
-		xdp_packet_flush_bulk();
-	bq->dev = dev;
-	bq->timer_map = timer_map;
-	bq->timer_value = timer_value;
-	bq->maps[bq->count] = q;
-	bq->q[bq->count++] = frame;
-	xdp_set_send_pending();
-	if (!xdp_caller_flushes())
-		xdp_packet_flush_bulk();
-out:
+	err = xdp_packet_sender_init(&s, bq, q, ifindex);
+	if (likely(!err))
+		err = xdp_packet_bulk_add(bq, &s, q, frame);
+	if (likely(!err))
+		xdp_packet_bulk_added();
 	rcu_read_unlock();
 	return err;
 }
@@ -424,36 +461,38 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 					u32 ifindex, u32 max_frames,
 					u64 *bytes)
 {
+	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct xdp_frame *frames[XDP_PACKET_BULK_SIZE];
 	struct xdpq_map *q = xdpq_map(map__map);
 	u32 subq = flags & BPF_XDP_DEQUEUE_SUBQ_MASK;
-	int n, i, err = 0, taken = 0;
+	int n, i, err, taken = 0;
+	struct xdp_packet_sender s;
 	u64 budget = *bytes;
-	struct net_device *dev;
 
 	*bytes = 0;
 	if (unlikely(flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
 		return -EINVAL;
 	if (unlikely(!bpf_net_ctx_get()))
 		return -EOPNOTSUPP;
-	/* A device that cannot send at all fails the call, not every frame. */
-	rcu_read_lock();
-	dev = xdp_packet_xmit_target(this_cpu_ptr(&xdp_packet_bulk), q, ifindex, &err);
-	rcu_read_unlock();
-	if (unlikely(!dev))
-		return err;
 
+	rcu_read_lock();
+	/* A device that cannot send at all fails the call, not every frame. */
+	err = xdp_packet_sender_init(&s, bq, q, ifindex);
+	if (unlikely(err))
+		goto out;
 	do {
 		n = xdpq_map_dequeue_bulk(map__map, subq, frames,
 					  min_t(u32, max_frames - taken, XDP_PACKET_BULK_SIZE),
 					  budget, bytes);
-		if (n <= 0)
-			return taken ?: n;
+		if (n <= 0) {
+			err = n;
+			break;
+		}
 		for (i = 0; i < n; i++) {
-			err = xdp_packet_xmit(q, frames[i], ifindex);
+			err = xdp_packet_bulk_add(bq, &s, q, frames[i]);
 			if (err == -EBUSY) {
 				xdp_packet_give_back(frames + i, n - i, bytes);
-				return taken ?: -EBUSY;
+				goto out;
 			}
 			if (unlikely(err)) {
 				xdp_return_frame(frames[i]);
@@ -462,7 +501,11 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 			taken++;
 		}
 	} while (taken < max_frames && *bytes < budget);
-	return taken;
+out:
+	if (taken)
+		xdp_packet_bulk_added();
+	rcu_read_unlock();
+	return taken ?: err;
 }
 
 /**

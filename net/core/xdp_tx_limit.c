@@ -81,26 +81,14 @@ void __xdp_tx_ring_full(struct xdp_tx_limit *txl)
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_ring_full);
 
-/**
- * xdp_tx_limit_reserve() - May a scheduler send to this device now?
- * @dev: The target device.
- * @timer_map: The ARRAY map holding the sender's bpf_timer, or NULL.
- * @timer_value: The element of @timer_map holding that timer.
- *
- * Over its limit, the device remembers the timer (if any) and starts it
- * once a completion brings it back under the limit.
- *
- * Return: 0 if the device has room, -EBUSY if not.
+/* The slow path of xdp_tx_limit_reserve(): the device looked over its
+ * limit without the lock.
  */
-int xdp_tx_limit_reserve(struct net_device *dev, struct bpf_map *timer_map,
-			 void *timer_value)
+int __xdp_tx_limit_reserve(struct xdp_tx_limit *txl, struct bpf_map *timer_map,
+			   void *timer_value)
 {
-	struct xdp_tx_limit *txl = xdp_tx_limit(dev);
 	unsigned long flags;
 	int err = 0;
-
-	if (!txl || dql_avail(&txl->dql) >= 0)
-		return 0;
 
 	spin_lock_irqsave(&txl->lock, flags);
 	if (dql_avail(&txl->dql) < 0) {
