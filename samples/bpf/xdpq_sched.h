@@ -158,7 +158,13 @@ static __always_inline __u32 xdpq_vm_by_mac(const struct xdpq_mac *mac)
 
 static __always_inline __u32 xdpq_vm(const struct xdpq_pkt *pkt)
 {
-	return xdpq_vm_by_mac(&pkt->dst);
+	/* A copy, so that pkt does not escape to the helper: the compiler
+	 * then keeps its fields in registers and drops those the scheduler
+	 * does not read.
+	 */
+	struct xdpq_mac key = pkt->dst;
+
+	return xdpq_vm_by_mac(&key);
 }
 
 /* The scheduler timer. */
