@@ -346,7 +346,6 @@ static struct bench_shaping_hier *shaping_hier_setup(const struct shaping_opts *
 		.burst = o->burst,
 	};
 	__u8 mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0x10, 0 };
-	struct xdpq_mac key;
 	__u32 vm, zero = 0;
 	int fd;
 
@@ -362,9 +361,9 @@ static struct bench_shaping_hier *shaping_hier_setup(const struct shaping_opts *
 	}
 	for (vm = 1; vm <= (__u32)o->nr_vms; vm++) {
 		mac[5] = vm;
-		key = xdpq_mac(mac);
 		cfg.ifindex = o->vm_dev[vm - 1];
-		if (bpf_map_update_elem(bpf_map__fd(hier->maps.vm_by_mac), &key, &vm, 0) ||
+		if (xdpq_vm_add(bpf_map__fd(hier->maps.vm_by_mac), bpf_map__fd(hier->maps.vm_slots),
+				mac, vm) ||
 		    bpf_map_update_elem(bpf_map__fd(hier->maps.vm_cfg), &vm, &cfg, 0))
 			goto err_errno;
 	}

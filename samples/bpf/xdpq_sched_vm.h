@@ -25,6 +25,62 @@ static inline struct xdpq_mac xdpq_mac(const __u8 *mac)
 	return key;
 }
 
+/* A slot of vm_slots, the direct-mapped front of vm_by_mac (see
+ * xdpq_vm_by_mac() in xdpq_sched.h): the slot of an address's last byte
+ * holds the address of one VM and its index + 1, or is 0. vm1 is a
+ * single byte and the program reads the slot in one load, so a slot that
+ * user space rewrites, through 0 (xdpq_vm_add()), is read as the old
+ * entry, the new one, or no match, never as a mix that matches.
+ */
+#define XDPQ_VM_SLOTS 256
+
+union xdpq_vm_slot {
+	struct {
+		__u8 addr[6];
+		__u8 vm1;	/* the VM's index + 1; 0: empty */
+		__u8 zero;
+	};
+	__u64 word;
+};
+
+/* Does the slot hold mac? Compared as words, the vm1 byte left out. */
+static inline bool xdpq_vm_slot_holds(union xdpq_vm_slot slot, const struct xdpq_mac *mac)
+{
+	const union xdpq_vm_slot vm1_byte = { .vm1 = 0xff };
+	union xdpq_vm_slot key = {};
+
+	__builtin_memcpy(key.addr, mac->addr, sizeof(key.addr));
+	return slot.vm1 && !((slot.word ^ key.word) & ~vm1_byte.word);
+}
+
+#ifndef __bpf__
+#include <bpf/bpf.h>
+
+/* User space: map the VM's MAC address to vm in a scheduler's vm_by_mac,
+ * and in vm_slots too unless another VM's address holds the slot, which
+ * leaves this one to vm_by_mac. Returns 0 or a negative errno.
+ */
+static inline int xdpq_vm_add(int vm_by_mac_fd, int vm_slots_fd, const __u8 *addr, __u32 vm)
+{
+	struct xdpq_mac mac = xdpq_mac(addr);
+	union xdpq_vm_slot slot, empty = {};
+	__u32 idx = addr[5];
+	int err;
+
+	err = bpf_map_update_elem(vm_by_mac_fd, &mac, &vm, 0);
+	if (!err)
+		err = bpf_map_lookup_elem(vm_slots_fd, &idx, &slot);
+	if (err || (slot.vm1 && !xdpq_vm_slot_holds(slot, &mac)))
+		return err;
+	if (slot.vm1)
+		err = bpf_map_update_elem(vm_slots_fd, &idx, &empty, 0);
+	slot = empty;
+	__builtin_memcpy(slot.addr, addr, sizeof(slot.addr));
+	slot.vm1 = vm + 1;	/* 0, for vm 255, leaves the slot empty */
+	return err ?: bpf_map_update_elem(vm_slots_fd, &idx, &slot, 0);
+}
+#endif
+
 /* xdpq_wfq.bpf.c */
 struct wfq_vm {
 	struct bpf_spin_lock lock;

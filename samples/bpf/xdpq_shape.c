@@ -282,14 +282,6 @@ static void print_error(const char *what, int err)
 		fprintf(stderr, "%s: %s\n", what, strerror(err));
 }
 
-/* Map the VM's MAC address to idx in a scheduler's vm_by_mac. */
-static int vm_by_mac_add(struct bpf_map *vm_by_mac, const unsigned char *mac, __u32 idx)
-{
-	struct xdpq_mac key = xdpq_mac(mac);
-
-	return bpf_map_update_elem(bpf_map__fd(vm_by_mac), &key, &idx, 0);
-}
-
 static int set_vm(struct xdpq_hier *skel, __u32 idx, const struct vm *vm)
 {
 	struct hier_vm_cfg value = {
@@ -380,7 +372,8 @@ static int add_vm_down(struct xdpq_hier *skel, struct vm *vm, __u32 idx)
 		fprintf(stderr, "VM %s: no such device: %s\n", vm->name, vm->dev);
 		return -1;
 	}
-	if (vm_by_mac_add(skel->maps.vm_by_mac, vm->mac, idx) ||
+	if (xdpq_vm_add(bpf_map__fd(skel->maps.vm_by_mac), bpf_map__fd(skel->maps.vm_slots),
+			vm->mac, idx) ||
 	    set_vm(skel, idx, vm)) {
 		snprintf(what, sizeof(what), "VM %s", vm->name);
 		print_error(what, errno);
@@ -399,7 +392,8 @@ static int add_vm_up(struct xdpq_wfq *skel, struct config *cfg, int i)
 	__u32 idx = i + 1;
 	char what[64];
 
-	if (vm_by_mac_add(skel->maps.vm_by_mac, vm->mac, idx) ||
+	if (xdpq_vm_add(bpf_map__fd(skel->maps.vm_by_mac), bpf_map__fd(skel->maps.vm_slots),
+			vm->mac, idx) ||
 	    set_weight(skel, idx, vm->weight)) {
 		snprintf(what, sizeof(what), "VM %s", vm->name);
 		print_error(what, errno);

@@ -147,16 +147,112 @@ static void tap_down(struct nstoken *nstoken, struct xdpq_tap_reader *r)
 	SYS_NOFAIL("ip netns del " NS);
 }
 
-static void vm_add(struct bpf_map *vm_by_mac, __u32 vm)
+static void vm_add(struct bpf_map *vm_by_mac, struct bpf_map *vm_slots, __u32 vm)
 {
-	struct xdpq_mac key = xdpq_mac(vm_mac[vm]);
-
-	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(vm_by_mac), &key, &vm, 0), "vm_by_mac");
+	ASSERT_OK(xdpq_vm_add(bpf_map__fd(vm_by_mac), bpf_map__fd(vm_slots), vm_mac[vm], vm),
+		  "xdpq_vm_add");
 }
 
 static int vm_set(struct bpf_map *vms, __u32 vm, const void *value)
 {
 	return bpf_map_update_elem(bpf_map__fd(vms), &vm, value, 0);
+}
+
+/* Run xdpq_hier's xdpq_enqueue once (not live: nothing is queued) on a
+ * frame to dst; the VM it counted the frame for, 0 if none, -1 on error.
+ */
+static int classify(struct xdpq_sched_hier *skel, const __u8 *dst)
+{
+	struct hier_vm_state st;
+	__u8 frame[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame));
+	__u32 vm;
+
+	memcpy(frame, dst, ETH_ALEN);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdpq_enqueue), &opts))
+		return -1;
+	for (vm = 1; vm < 4; vm++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.vm_state), &vm, &st))
+			return -1;
+		if (st.queued) {
+			st.queued = 0;
+			bpf_map_update_elem(bpf_map__fd(skel->maps.vm_state), &vm, &st, 0);
+			return opts.retval == XDP_REDIRECT ? vm : -1;
+		}
+	}
+	return opts.retval == XDP_PASS ? 0 : -1;
+}
+
+/* The slot of vm_slots for last byte idx: the VM it holds + 1, 0 if none. */
+static int slot_vm1(struct xdpq_sched_hier *skel, __u32 idx, const __u8 *mac)
+{
+	union xdpq_vm_slot slot;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.vm_slots), &idx, &slot))
+		return -1;
+	return !slot.vm1 || !memcmp(slot.addr, mac, ETH_ALEN) ? slot.vm1 : -1;
+}
+
+/* xdpq_vm(): a VM is found through its slot of vm_slots, through vm_by_mac
+ * when another VM's address holds the slot or when user space filled
+ * vm_by_mac alone, and an address of no VM falls to VM 0; a VM's new
+ * index replaces the old one in its slot. The slot is read first: an
+ * address that is only in a slot is found too.
+ */
+static void test_vm_lookup(void)
+{
+	static const __u8 mac[][ETH_ALEN] = {
+		{ 0x02, 0, 0, 0, 0x10, 0x01 },	/* VM 1, slot 1 */
+		{ 0x02, 0, 0, 0, 0x20, 0x01 },	/* VM 2: slot 1 is VM 1's */
+		{ 0x02, 0, 0, 0, 0x10, 0x03 },	/* VM 3, slot 3 */
+		{ 0x02, 0, 0, 0, 0x30, 0x01 },	/* no VM, slot 1 is VM 1's */
+		{ 0x02, 0, 0, 0, 0x10, 0x04 },	/* VM 2 too, vm_by_mac only */
+		{ 0x02, 0, 0, 0, 0x10, 0x05 },	/* VM 1 in slot 5 only */
+	};
+	union xdpq_vm_slot slot = { .vm1 = 2 };
+	struct hier_vm_cfg cfg = { .ifindex = 1 };
+	struct xdpq_sched_hier *skel = NULL;
+	struct xdpq_mac key;
+	__u32 vm;
+	int fd;
+
+	if (!sched_load(skel, xdpq_sched_hier, 0))
+		goto out;
+	for (vm = 1; vm <= 3; vm++) {
+		if (!ASSERT_OK(vm_set(skel->maps.vm_cfg, vm, &cfg), "vm_cfg") ||
+		    !ASSERT_OK(xdpq_vm_add(bpf_map__fd(skel->maps.vm_by_mac),
+					   bpf_map__fd(skel->maps.vm_slots), mac[vm - 1], vm),
+			       "xdpq_vm_add"))
+			goto out;
+	}
+	key = xdpq_mac(mac[4]);
+	vm = 2;
+	fd = bpf_map__fd(skel->maps.vm_by_mac);
+	if (!ASSERT_OK(bpf_map_update_elem(fd, &key, &vm, 0), "vm_by_mac only"))
+		goto out;
+	memcpy(slot.addr, mac[5], ETH_ALEN);
+	vm = 5;
+	fd = bpf_map__fd(skel->maps.vm_slots);
+	if (!ASSERT_OK(bpf_map_update_elem(fd, &vm, &slot, 0), "slot only"))
+		goto out;
+
+	ASSERT_EQ(slot_vm1(skel, 1, mac[0]), 2, "slot 1 holds VM 1");
+	ASSERT_EQ(slot_vm1(skel, 3, mac[2]), 4, "slot 3 holds VM 3");
+	ASSERT_EQ(slot_vm1(skel, 4, mac[4]), 0, "slot 4 empty");
+	ASSERT_EQ(classify(skel, mac[0]), 1, "VM 1 by its slot");
+	ASSERT_EQ(classify(skel, mac[1]), 2, "VM 2 by vm_by_mac");
+	ASSERT_EQ(classify(skel, mac[2]), 3, "VM 3 by its slot");
+	ASSERT_EQ(classify(skel, mac[3]), 0, "no VM");
+	ASSERT_EQ(classify(skel, mac[4]), 2, "VM 2 by vm_by_mac alone");
+	ASSERT_EQ(classify(skel, mac[5]), 1, "VM 1 by slot 5 alone");
+
+	if (!ASSERT_OK(xdpq_vm_add(bpf_map__fd(skel->maps.vm_by_mac),
+				   bpf_map__fd(skel->maps.vm_slots), mac[0], 3), "VM 1 becomes 3"))
+		goto out;
+	ASSERT_EQ(slot_vm1(skel, 1, mac[0]), 4, "slot 1 holds VM 3");
+	ASSERT_EQ(classify(skel, mac[0]), 3, "VM 3 by slot 1");
+out:
+	xdpq_sched_hier__destroy(skel);
 }
 
 /* Let the backlog form while the reader is paused; return how many frames
@@ -251,8 +347,8 @@ static void test_wfq(void)
 		goto out;
 	if (!sched_load(skel, xdpq_sched_wfq, tap))
 		goto out;
-	vm_add(skel->maps.vm_by_mac, 1);
-	vm_add(skel->maps.vm_by_mac, 2);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, 1);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, 2);
 	if (!ASSERT_OK(vm_set(skel->maps.vms, 1, &light), "weight 1") ||
 	    !ASSERT_OK(vm_set(skel->maps.vms, 2, &heavy), "weight 3"))
 		goto out;
@@ -413,7 +509,7 @@ static void test_edt(void)
 		goto out;
 	if (!sched_load(skel, xdpq_sched_edt, tap))
 		goto out;
-	vm_add(skel->maps.vm_by_mac, 1);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, 1);
 	if (!ASSERT_OK(vm_set(skel->maps.vms, 1, &limit), "rate"))
 		goto out;
 
@@ -477,8 +573,8 @@ static void test_hier(void)
 		goto out;
 	cfg1.ifindex = tap1;
 	cfg2.ifindex = if_nametoindex("xdpq_tap2");
-	vm_add(skel->maps.vm_by_mac, 1);
-	vm_add(skel->maps.vm_by_mac, 2);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, 1);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, 2);
 	if (!ASSERT_OK(vm_set(skel->maps.vm_cfg, 1, &cfg1), "vm 1") ||
 	    !ASSERT_OK(vm_set(skel->maps.vm_cfg, 2, &cfg2), "vm 2"))
 		goto out;
@@ -551,7 +647,7 @@ static void test_hier_flow_share(void)
 	if (tap < 0 || !sched_load(skel, xdpq_sched_hier, 0))
 		goto out;
 	cfg.ifindex = tap;
-	vm_add(skel->maps.vm_by_mac, vm);
+	vm_add(skel->maps.vm_by_mac, skel->maps.vm_slots, vm);
 	if (!ASSERT_OK(vm_set(skel->maps.vm_cfg, vm, &cfg), "vm 1"))
 		goto out;
 
@@ -598,6 +694,8 @@ void test_xdpq_schedulers(void)
 		test_edt();
 	if (test__start_subtest("hier"))
 		test_hier();
+	if (test__start_subtest("vm_lookup"))
+		test_vm_lookup();
 	if (test__start_subtest("hier_flow_share"))
 		test_hier_flow_share();
 }
