@@ -203,11 +203,11 @@ static void xdpq_subq_grow(struct xdpq_map *q, u32 subq)
 	WRITE_ONCE(s->depth, s->depth + 1);
 }
 
-static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq)
+static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq, u32 n)
 {
 	struct xdpq_subq_stats *s = &q->subq_stats[subq];
 
-	WRITE_ONCE(s->depth, s->depth - 1);
+	WRITE_ONCE(s->depth, s->depth - n);
 	if (!s->depth)
 		clear_bit(subq, q->busy);
 }
@@ -345,22 +345,13 @@ static bool xdpq_subq_idle(const struct xdpq_map *q, u32 subq)
 	return !READ_ONCE(q->subq_stats[subq].depth);
 }
 
-/* Under q->lock: take the head of sub-queue subq; if it is empty, make
- * the calling timer wait for frames if the whole map is.
- */
-static struct xdpq_node *xdpq_take(struct xdpq_map *q, u32 subq)
+/* Under q->lock: n frames left sub-queue subq. */
+static void xdpq_taken(struct xdpq_map *q, u32 subq, u32 n)
 {
-	struct xdpq_node *node = q->ops->dequeue(q, subq);
-
-	if (!node) {
-		xdpq_wait_for_frames(q);
-		return NULL;
-	}
-	xdpq_subq_shrink(q, subq);
-	q->subq_stats[subq].dequeued++;
-	WRITE_ONCE(q->depth, q->depth - 1);
-	q->dequeued++;
-	return node;
+	xdpq_subq_shrink(q, subq, n);
+	q->subq_stats[subq].dequeued += n;
+	WRITE_ONCE(q->depth, q->depth - n);
+	q->dequeued += n;
 }
 
 /* Backend of the xdp_packet_dequeue() kfunc. The caller checked that map
@@ -385,7 +376,11 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 		if (head_rank > *rank)
 			goto unlock;
 	}
-	node = xdpq_take(q, subq);
+	node = q->ops->dequeue(q, subq);
+	if (node)
+		xdpq_taken(q, subq, 1);
+	else
+		xdpq_wait_for_frames(q);
 unlock:
 	spin_unlock_bh(&q->lock);
 
@@ -407,6 +402,7 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 {
 	struct xdpq_map *q = xdpq_map(map);
 	struct xdpq_node *node;
+	bool empty = false;
 	unsigned int i;
 
 	if (unlikely(subq >= q->nr_subq))
@@ -416,12 +412,18 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 
 	spin_lock_bh(&q->lock);
 	for (i = 0; i < n && *bytes < max_bytes; i++) {
-		node = xdpq_take(q, subq);
-		if (!node)
+		node = q->ops->dequeue(q, subq);
+		if (!node) {
+			empty = true;
 			break;
+		}
 		frames[i] = xdpq_node_frame(node);
 		*bytes += frames[i]->len;
 	}
+	/* The counters once for the bulk, before looking for an empty map */
+	xdpq_taken(q, subq, i);
+	if (empty)
+		xdpq_wait_for_frames(q);
 	spin_unlock_bh(&q->lock);
 	return i;
 }
