@@ -7,8 +7,10 @@
  *   bench_enqueue  queues every frame in the case's queue map, with the key
  *                  a scheduler would give it, and arms the timer.
  *   the timer      bench_timer_cb() takes frames out and sends them to
- *                  target_ifindex, in the pattern of
- *                  samples/bpf/xdpq_fifo_fwd.bpf.c.
+ *                  target_ifindex with xdp_packet_dequeue_send(), in the
+ *                  pattern of samples/bpf/xdpq_fifo_fwd.bpf.c: what a
+ *                  sub-queue has, up to the run's quota, or one frame per
+ *                  sub-queue in turn with several.
  *
  * The keys:
  *
@@ -17,7 +19,8 @@
  *   PIFO    start-time fair queueing of nr_flows flows of equal weight,
  *           each frame from a random flow, as samples/bpf/xdpq_wfq.bpf.c
  *           ranks them: rank = max(V, F[flow]), F[flow] = rank + 1 (one
- *           rank per 64-byte frame), V the rank dequeued last.
+ *           rank per 64-byte frame), V the rank at the head after the
+ *           timer sent (the next frame in service).
  *   rbtree  earliest departure times: now plus a random delay of up to
  *           EDT_HORIZON_NS; or, with random_ranks, random u64 ranks.
  *
@@ -42,8 +45,9 @@
 #include <bpf/bpf_helpers.h>
 #include "xdpq_bench.h"
 
-struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
-int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
+int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_frames,
+			    __u64 *bytes) __ksym;
+int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
 
 #define BENCH_MAX_FLOWS		4096
 #define EDT_HORIZON_NS		1000000
@@ -114,13 +118,15 @@ static __always_inline __u64 bench_backlog(void)
 	return queued > taken ? queued - taken : 0;
 }
 
-static __always_inline struct xdp_frame *bench_dequeue(__u32 subq, __u64 *rank)
+static __always_inline int bench_dequeue_send(__u32 subq, __u32 max_frames)
 {
+	__u64 bytes = ~0ULL;
+
 	if (bench_path == BENCH_FIFO)
-		return xdp_packet_dequeue(&fifo, subq, rank);
+		return xdp_packet_dequeue_send(&fifo, subq, target_ifindex, max_frames, &bytes);
 	if (bench_path == BENCH_PIFO)
-		return xdp_packet_dequeue(&pifo, 0, rank);
-	return xdp_packet_dequeue(&rbtree, 0, rank);
+		return xdp_packet_dequeue_send(&pifo, 0, target_ifindex, max_frames, &bytes);
+	return xdp_packet_dequeue_send(&rbtree, 0, target_ifindex, max_frames, &bytes);
 }
 
 /* A timer run: its progress over the steps of bpf_loop(). */
@@ -132,32 +138,34 @@ struct bench_run {
 	bool blocked;		/* the target is over its XDP TX limit */
 };
 
-/* One dequeue, at the next sub-queue, and the send of what it took. */
+/* The next sub-queue sends: what is left of the quota with a single
+ * sub-queue, one frame with several.
+ */
 static long bench_step(__u64 i, struct bench_run *run)
 {
-	struct xdp_frame *frame;
 	__u32 subq = rr_next;
 	__u64 rank;
-	int err;
+	int n;
 
 	rr_next = subq + 1 < run->subqs ? subq + 1 : 0;
-	frame = bench_dequeue(subq, &rank);
-	if (!frame) {
+	n = bench_dequeue_send(subq, run->subqs == 1 ? run->quota - run->handled : 1);
+	if (n == -BENCH_EBUSY) {
+		rr_next = subq;	/* its frames are back at its head */
+		run->blocked = true;
+		return 1;
+	}
+	if (n < 0) {
+		send_errors++;
+		return 1;
+	}
+	if (!n) {
 		run->empty++;
 		return run->empty >= run->subqs;
 	}
 	run->empty = 0;
-	if (bench_path == BENCH_PIFO)
+	if (bench_path == BENCH_PIFO && !xdp_packet_peek_rank(&pifo, 0, &rank))
 		vtime = rank;
-	err = xdp_packet_send(frame, target_ifindex, 0);
-	if (err == -BENCH_EBUSY) {
-		rr_next = subq;	/* the frame is back at its head */
-		run->blocked = true;
-		return 1;
-	}
-	if (err)
-		send_errors++;
-	run->handled++;
+	run->handled += n;
 	return run->handled >= run->quota;
 }
 
