@@ -264,14 +264,17 @@ static inline struct list_head *xdpq_pifo_pop(struct xdpq_pifo *p)
 	if (list_empty(&p->buckets[head])) {
 		xdpq_pifo_clear(p, head);
 		if (p->count) {
-			/* Every entry is within the window, so a bucket is
-			 * found, after base's or by wrapping around.
+			/* Every entry is in [head, base + nbuckets), less
+			 * than nbuckets above the old head, so the first
+			 * bucket found from the head's on, or by wrapping
+			 * around, is the next head. Usually it is in the
+			 * same bitmap word; base may lag far behind.
 			 */
-			start = p->base & mask;
+			start = head;
 			next = xdpq_pifo_find_from(p, start);
 			if (next == p->nbuckets)
 				next = xdpq_pifo_find_from(p, 0);
-			WRITE_ONCE(p->head, p->base + ((next - start) & mask));
+			WRITE_ONCE(p->head, p->head + ((next - start) & mask));
 		}
 	}
 	return entry;
