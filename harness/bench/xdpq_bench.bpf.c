@@ -9,13 +9,16 @@
  *   the timer      bench_timer_cb() takes frames out and sends them to
  *                  target_ifindex with xdp_packet_dequeue_send(), in the
  *                  pattern of samples/bpf/xdpq_fifo_fwd.bpf.c: what a
- *                  sub-queue has, up to the run's quota, or one frame per
- *                  sub-queue in turn with several.
+ *                  single sub-queue has, up to the run's quota; with
+ *                  several, a deficit round robin quantum of bytes per
+ *                  sub-queue in turn, as samples/bpf/xdpq_drr.h serves
+ *                  them (all frames have the same length, so no credit
+ *                  needs carrying over).
  *
  * The keys:
  *
  *   FIFO    sub-queue seq % nr_flows: flows take turns, and the timer
- *           serves the sub-queues round robin.
+ *           serves the sub-queues round robin, a quantum at a time.
  *   PIFO    start-time fair queueing of nr_flows flows of equal weight,
  *           each frame from a random flow, as samples/bpf/xdpq_wfq.bpf.c
  *           ranks them: rank = max(V, F[flow]), F[flow] = rank + 1 (one
@@ -51,6 +54,7 @@ int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
 
 #define BENCH_MAX_FLOWS		4096
 #define EDT_HORIZON_NS		1000000
+#define BENCH_QUANTUM		1514	/* bytes, a sub-queue's turn */
 #define BENCH_EBUSY		16
 #define BENCH_CLOCK_MONOTONIC	1
 
@@ -112,16 +116,15 @@ __u64 vtime;		/* PIFO: V */
 __u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
 __u64 timer_runs;
 __u64 send_errors;
+__u64 fill_done;	/* when the first frame beyond the standing ones came */
 
 static __always_inline __u64 bench_backlog(void)
 {
 	return queued > taken ? queued - taken : 0;
 }
 
-static __always_inline int bench_dequeue_send(__u32 subq, __u32 max_frames)
+static __always_inline int bench_dequeue_send(__u32 subq, __u32 max_frames, __u64 bytes)
 {
-	__u64 bytes = ~0ULL;
-
 	if (bench_path == BENCH_FIFO)
 		return xdp_packet_dequeue_send(&fifo, subq, target_ifindex, max_frames, &bytes);
 	if (bench_path == BENCH_PIFO)
@@ -138,8 +141,8 @@ struct bench_run {
 	bool blocked;		/* the target is over its XDP TX limit */
 };
 
-/* The next sub-queue sends: what is left of the quota with a single
- * sub-queue, one frame with several.
+/* The next sub-queue sends what is left of the quota, with several at
+ * most a quantum.
  */
 static long bench_step(__u64 i, struct bench_run *run)
 {
@@ -148,7 +151,8 @@ static long bench_step(__u64 i, struct bench_run *run)
 	int n;
 
 	rr_next = subq + 1 < run->subqs ? subq + 1 : 0;
-	n = bench_dequeue_send(subq, run->subqs == 1 ? run->quota - run->handled : 1);
+	n = bench_dequeue_send(subq, run->quota - run->handled,
+			       run->subqs == 1 ? ~0ULL : BENCH_QUANTUM);
 	if (n == -BENCH_EBUSY) {
 		rr_next = subq;	/* its frames are back at its head */
 		run->blocked = true;
@@ -246,6 +250,8 @@ int bench_enqueue(struct xdp_md *ctx)
 	if (backlog >= standing + room)
 		return XDP_DROP;
 	queued = seq + 1;
+	if (seq == standing)
+		fill_done = bpf_ktime_get_ns();
 	if (standing && !armed && backlog >= standing)
 		bench_arm();
 	if (bench_path == BENCH_FIFO)

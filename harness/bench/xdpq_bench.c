@@ -22,15 +22,18 @@
  * frame holds a page), random u64 ranks in the rbtree, and FIFO maps of 64
  * and 4096 sub-queues served round robin.
  *
- * A case runs once per round: load, fill, a warm-up offer of a quarter of
- * the frames, then the measured offer. Rounds take the cases in turn, so
- * that a change in the host's load hits all cases alike. Per run it
- * reports the frames received while the offer ran, divided by its wall
- * time, in Mpps and ns per frame; the offered rate; the share of the
- * frames lost, neither received nor left queued; and for the queues the
- * depth after the run, the timer runs per second, the frames taken per run
- * and the sends the target refused at its XDP TX limit. They are printed
- * and appended to a CSV as section,case,rep,metric,value rows.
+ * A case runs once per round: load, then one offer of the standing
+ * frames, a warm-up of a quarter of the measured frames and the measured
+ * frames (case_run() says why in one call). Rounds take the cases in turn,
+ * so that a change in the host's load hits all cases alike. Per run it
+ * reports the rate at which frames arrived after the warm-up, until the
+ * offer ended (the receiving end notes the time of every 1024th frame), in
+ * Mpps and ns per frame; the rate offered beyond the standing frames; the
+ * share of the frames lost, neither received nor left queued; and for the
+ * queues the depth after the run, the timer runs per second of the offer,
+ * the frames taken per run and the sends the target refused at its XDP TX
+ * limit. They are printed and appended to a CSV as
+ * section,case,rep,metric,value rows.
  *
  * usage: xdpq_bench [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB]
  *                   SECTION:TX_DEV:RX_DEV...
@@ -123,8 +126,12 @@ struct section {
 
 /* What one run of a case measured. */
 struct bench_result {
-	double secs;
-	__u64 offered, received, depth_before, depth_after, taken, runs, tx_blocked;
+	__u64 received;		/* between the two stamps received_rate() took */
+	double secs;		/* between them */
+	__u64 offered;		/* frames beyond the standing ones */
+	double offer_secs;	/* from the first of those to the end of the offer */
+	__u64 received_all, depth, taken, runs, tx_blocked;
+	double lost;		/* neither received nor left queued */
 };
 
 static struct {
@@ -310,49 +317,81 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 	return skel;
 }
 
-/* Offer n frames and measure what arrives while they are offered. */
-static struct bench_result case_run(const struct section *s, const struct bench_case *c,
-				    struct xdpq_bench *skel, __u32 n)
+/* The rate at which frames arrived between the first stamp of the
+ * receiving end at or past `from` received frames and the last one before
+ * `until`, which the offer ended at: the frames a timer sends after the
+ * offer, with the CPU to itself, do not count. Stamps older than `since`
+ * are from an earlier run.
+ */
+static void received_rate(const struct section *s, __u64 from, __u64 to, double since,
+			  double until, struct bench_result *r)
+{
+	const __u64 *stamps = s->ends->bss->stamps;
+	__u64 first = (from + BENCH_STAMP_EVERY - 1) / BENCH_STAMP_EVERY;
+	__u64 last = to / BENCH_STAMP_EVERY;
+	double t0, t1;
+
+	if (last <= first)
+		return;
+	if (last - first >= BENCH_STAMPS)
+		first = last - BENCH_STAMPS + 1;
+	while (last > first && stamps[last % BENCH_STAMPS] / 1e9 > until)
+		last--;
+	t0 = stamps[first % BENCH_STAMPS] / 1e9;
+	t1 = stamps[last % BENCH_STAMPS] / 1e9;
+	if (last == first || t0 < since)
+		return;
+	r->received = (last - first) * BENCH_STAMP_EVERY;
+	r->secs = t1 - t0;
+}
+
+/* One offer of the standing frames, a warm-up and n measured frames. One
+ * BPF_PROG_RUN call, one page_pool: a frame that outlives the call that
+ * offered it returns its page to a pool that is gone, and the source then
+ * allocates a page per frame, which cost 160 ns per frame at 64k standing
+ * frames when the fill was a call of its own. false: no memory for the
+ * standing frames.
+ */
+static bool case_run(const struct section *s, const struct bench_case *c,
+		     struct xdpq_bench *skel, __u32 n, struct bench_result *r)
 {
 	struct bpf_program *prog = c->path == BENCH_DEVMAP ? skel->progs.bench_devmap
 							   : skel->progs.bench_enqueue;
 	__u64 *received = &s->ends->bss->received;
-	struct bench_result r = { .offered = n };
-	__u64 taken = skel->bss->taken;
-	double start;
+	__u32 warm = n / 4, total = c->depth + warm + n;
+	__u64 before;
+	double start, end, offer_start;
 	int err;
 
-	r.depth_before = queue_depth(skel, c->path);
-	r.runs = skel->bss->timer_runs;
-	r.tx_blocked = tx_blocked(s);
-	r.received = __atomic_load_n(received, __ATOMIC_RELAXED);
+	memset(r, 0, sizeof(*r));
+	r->tx_blocked = tx_blocked(s);
+	before = __atomic_load_n(received, __ATOMIC_RELAXED);
 	start = now();
-	err = offer(s, prog, n);
-	r.secs = now() - start;
-	r.received = __atomic_load_n(received, __ATOMIC_RELAXED) - r.received;
-	r.runs = skel->bss->timer_runs - r.runs;
-	r.tx_blocked = tx_blocked(s) - r.tx_blocked;
-	r.taken = skel->bss->taken - taken;
-	if (err)
-		die("offering frames", err);
-	r.depth_after = queue_depth(skel, c->path);
-	return r;
-}
-
-/* Fill a standing queue: the timer takes none of these frames. */
-static bool case_fill(const struct section *s, const struct bench_case *c,
-		      struct xdpq_bench *skel)
-{
-	int err = offer(s, skel->progs.bench_enqueue, c->depth);
-
-	if (err == -ENOMEM)
+	err = offer(s, prog, total);
+	end = now();
+	if (err == -ENOMEM && c->depth)
 		return false;
 	if (err)
-		die("filling the queue", err);
-	if (queue_depth(skel, c->path) != c->depth) {
+		die("offering frames", err);
+	r->tx_blocked = tx_blocked(s) - r->tx_blocked;
+	r->received_all = __atomic_load_n(received, __ATOMIC_RELAXED) - before;
+	received_rate(s, before + warm, before + r->received_all, start, end, r);
+	r->runs = skel->bss->timer_runs;
+	r->taken = skel->bss->taken;
+	r->depth = queue_depth(skel, c->path);
+	if (r->depth < c->depth) {
 		fprintf(stderr, "xdpq_bench: %s/%s: the queue holds %llu frames, not %u\n",
-			s->name, c->name, queue_depth(skel, c->path), c->depth);
+			s->name, c->name, r->depth, c->depth);
 		exit(1);
+	}
+	/* The offer beyond the standing frames: from its first frame on. */
+	offer_start = c->path == BENCH_DEVMAP ? start : skel->bss->fill_done / 1e9;
+	r->offered = warm + n;
+	r->offer_secs = end - offer_start;
+	r->lost = (double)total - r->received_all - r->depth;
+	if (!r->received) {	/* too few arrived after the warm-up */
+		r->received = r->received_all;
+		r->secs = r->offer_secs;
 	}
 	return true;
 }
@@ -367,27 +406,27 @@ static void csv_row(const struct section *s, const struct bench_case *c, int rep
 static void report(const struct section *s, const struct bench_case *c, int rep,
 		   const struct bench_result *r)
 {
-	double lost = (double)r->offered - r->received -
-		      ((double)r->depth_after - r->depth_before);
+	double lost = 100 * r->lost / r->offered;
 	double ns = r->received ? r->secs * 1e9 / r->received : 0;
 	double per_run = r->runs ? (double)r->taken / r->runs : 0;
-	double mpps = r->received / r->secs / 1e6;
-	double offered = r->offered / r->secs / 1e6;
+	double mpps = r->received ? r->received / r->secs / 1e6 : 0;
+	double offered = r->offered / r->offer_secs / 1e6;
+	double runs = r->runs / r->offer_secs;
 
 	printf("%-6s %-15s round %d: %6.3f Mpps %6.0f ns/pkt, offered %6.3f Mpps, lost %4.1f %%",
-	       s->name, c->name, rep, mpps, ns, offered, 100 * lost / r->offered);
+	       s->name, c->name, rep, mpps, ns, offered, lost);
 	if (c->path != BENCH_DEVMAP)
 		printf(", depth %llu, %.0f timer runs/s, %.1f frames/run, %llu refused",
-		       r->depth_after, r->runs / r->secs, per_run, r->tx_blocked);
+		       r->depth, runs, per_run, r->tx_blocked);
 	printf("\n");
 	csv_row(s, c, rep, "mpps", mpps);
 	if (r->received)
 		csv_row(s, c, rep, "ns_per_pkt", ns);
 	csv_row(s, c, rep, "offered_mpps", offered);
-	csv_row(s, c, rep, "lost_pct", 100 * lost / r->offered);
+	csv_row(s, c, rep, "lost_pct", lost);
 	if (c->path != BENCH_DEVMAP) {
-		csv_row(s, c, rep, "depth", r->depth_after);
-		csv_row(s, c, rep, "timer_runs_per_s", r->runs / r->secs);
+		csv_row(s, c, rep, "depth", r->depth);
+		csv_row(s, c, rep, "timer_runs_per_s", runs);
 		csv_row(s, c, rep, "frames_per_run", per_run);
 		csv_row(s, c, rep, "tx_refused", r->tx_blocked);
 	}
@@ -436,25 +475,23 @@ static bool run_case(const struct section *s, const struct bench_case *c, int re
 		return true;
 	}
 	skel = case_load(s, c);
-	if (c->depth && !case_fill(s, c, skel)) {
+	if (!case_run(s, c, skel, opt.frames, &r)) {
 		printf("%-6s %-15s round %d: skipped, no memory for %u queued frames\n",
 		       s->name, c->name, rep, c->depth);
 		xdpq_bench__destroy(skel);
 		wait_for_memory(avail);
 		return true;
 	}
-	case_run(s, c, skel, opt.frames / 4);
-	r = case_run(s, c, skel, opt.frames);
 	send_errors = skel->bss->send_errors;
 	xdpq_bench__destroy(skel);
 	wait_for_memory(avail - (avail >> 5));
 	report(s, c, rep, &r);
-	if (!r.received)
+	if (!r.received_all)
 		fprintf(stderr, "xdpq_bench: %s/%s: no frame arrived\n", s->name, c->name);
 	if (send_errors)
 		fprintf(stderr, "xdpq_bench: %s/%s: %llu sends failed\n", s->name, c->name,
 			send_errors);
-	return r.received && !send_errors;
+	return r.received_all && !send_errors;
 }
 
 static bool selected(const struct section *s, const struct bench_case *c, bool first)

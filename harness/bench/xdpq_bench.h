@@ -23,4 +23,10 @@ enum bench_path {
 #define BENCH_FRAME_LEN 64	/* Ethernet, IPv6, UDP and 2 bytes of payload */
 #define BENCH_PIFO_WINDOW 65536	/* ranks: the PIFO map's map_extra */
 
+/* The receiving end notes the time of every BENCH_STAMP_EVERY-th frame in
+ * a ring of BENCH_STAMPS: enough for a run of a million frames.
+ */
+#define BENCH_STAMP_EVERY 1024
+#define BENCH_STAMPS 1024
+
 #endif
