@@ -358,12 +358,8 @@ static bool fwd_frames(struct xdpq_fifo *skel, int ifindex, int n)
 	return true;
 }
 
-/* In NS, the forwarder sending to veth_src and, on its peer veth_dst, a
- * second instance counting what arrives. The map is created in NS, so the
- * timer resolves veth_src there. Returns NULL if setup failed; the caller
- * destroys *skel and *rx, closes the token and deletes NS in any case.
- */
-static struct nstoken *fwd_veth(struct xdpq_fifo **skel, struct xdpq_fifo **rx, int *src)
+/* NS, entered, with veth_src and veth_dst up; NULL if setup failed. */
+static struct nstoken *veth_ns(int *src)
 {
 	struct nstoken *nstoken;
 
@@ -375,17 +371,44 @@ static struct nstoken *fwd_veth(struct xdpq_fifo **skel, struct xdpq_fifo **rx, 
 	SYS(out, "ip link set dev veth_src up");
 	SYS(out, "ip link set dev veth_dst up");
 	*src = if_nametoindex("veth_src");
-	*skel = fwd_start(*src);
-	*rx = xdpq_fifo__open_and_load();
-	if (!*skel || !ASSERT_OK_PTR(*rx, "rx skel"))
-		goto out;
-	(*rx)->links.xdp_count_rx = bpf_program__attach_xdp((*rx)->progs.xdp_count_rx,
-							    if_nametoindex("veth_dst"));
-	if (ASSERT_OK_PTR((*rx)->links.xdp_count_rx, "attach rx"))
-		return nstoken;
+	return nstoken;
 out:
 	close_netns(nstoken);
 fail:
+	return NULL;
+}
+
+/* A second instance, on veth_dst, counting what arrives. */
+static struct xdpq_fifo *rx_counter(void)
+{
+	struct xdpq_fifo *rx = xdpq_fifo__open_and_load();
+
+	if (!ASSERT_OK_PTR(rx, "rx skel"))
+		return NULL;
+	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx,
+							 if_nametoindex("veth_dst"));
+	if (ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx"))
+		return rx;
+	xdpq_fifo__destroy(rx);
+	return NULL;
+}
+
+/* In NS, the forwarder sending to veth_src and the counter on its peer.
+ * The map is created in NS, so the timer resolves veth_src there. Returns
+ * NULL if setup failed; the caller destroys *skel and *rx, closes the
+ * token and deletes NS in any case.
+ */
+static struct nstoken *fwd_veth(struct xdpq_fifo **skel, struct xdpq_fifo **rx, int *src)
+{
+	struct nstoken *nstoken = veth_ns(src);
+
+	if (!nstoken)
+		return NULL;
+	*skel = fwd_start(*src);
+	*rx = rx_counter();
+	if (*skel && *rx)
+		return nstoken;
+	close_netns(nstoken);
 	return NULL;
 }
 
@@ -527,27 +550,21 @@ static void test_dequeue_send(void)
 	struct nstoken *nstoken = NULL;
 	int src;
 
-	SYS(out, "ip netns add " NS);
-	nstoken = open_netns(NS);
-	if (!ASSERT_OK_PTR(nstoken, "open_netns"))
+	nstoken = veth_ns(&src);
+	if (!nstoken)
 		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set dev veth_src up");
-	SYS(out, "ip link set dev veth_dst up");
-	src = if_nametoindex("veth_src");
 	skel = xdpq_fifo__open();
-	rx = xdpq_fifo__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open") || !ASSERT_OK_PTR(rx, "rx skel"))
+	if (!ASSERT_OK_PTR(skel, "open"))
 		goto out;
 	skel->rodata->nr_subq = 2;
 	if (!ASSERT_OK(xdpq_fifo__load(skel), "load"))
 		goto out;
 	skel->bss->target_ifindex = src;
+	rx = rx_counter();
+	if (!rx)
+		goto out;
 	rx->bss->rx_check_order = true;
-	rx->links.xdp_count_rx = bpf_program__attach_xdp(rx->progs.xdp_count_rx,
-							 if_nametoindex("veth_dst"));
-	if (!ASSERT_OK_PTR(rx->links.xdp_count_rx, "attach rx") ||
-	    !ASSERT_OK(offer_frames(skel->progs.xdp_enqueue_seq, src, DS_FRAMES), "offer"))
+	if (!ASSERT_OK(offer_frames(skel->progs.xdp_enqueue_seq, src, DS_FRAMES), "offer"))
 		goto out;
 
 	ds_given_back = 0;
