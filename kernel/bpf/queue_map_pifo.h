@@ -8,8 +8,8 @@
  * wraps around the bucket array. base starts at 0 and only moves on
  * enqueue, never on dequeue: the window may lag behind the head. Every
  * queued frame has an effective rank inside the window, at or above the
- * head, the lowest effective rank queued. The head is found by a circular
- * find-first-set from the bucket of base.
+ * head, the lowest effective rank queued. When the head's bucket empties,
+ * the next head is found by a circular find-first-set from that bucket.
  *
  * Enqueue of rank r, and its effective rank:
  * - into an empty queue: if r is outside the window, base becomes r;
