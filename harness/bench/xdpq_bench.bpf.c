@@ -12,8 +12,9 @@
  *                  single sub-queue has, up to the run's quota; with
  *                  several, a deficit round robin quantum of bytes per
  *                  sub-queue in turn, as samples/bpf/xdpq_drr.h serves
- *                  them (all frames have the same length, so no credit
- *                  needs carrying over).
+ *                  them, but without carrying the overshoot of the last
+ *                  frame over to the next turn: the frames all have the
+ *                  same length, so every turn sends the same number.
  *
  * The keys:
  *
@@ -116,7 +117,7 @@ __u64 vtime;		/* PIFO: V */
 __u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
 __u64 timer_runs;
 __u64 send_errors;
-__u64 fill_done;	/* when the first frame beyond the standing ones came */
+__u64 offer_start;	/* when the first frame beyond the standing ones came */
 
 static __always_inline __u64 bench_backlog(void)
 {
@@ -251,7 +252,7 @@ int bench_enqueue(struct xdp_md *ctx)
 		return XDP_DROP;
 	queued = seq + 1;
 	if (seq == standing)
-		fill_done = bpf_ktime_get_ns();
+		offer_start = bpf_ktime_get_ns();
 	if (standing && !armed && backlog >= standing)
 		bench_arm();
 	if (bench_path == BENCH_FIFO)
@@ -264,6 +265,8 @@ int bench_enqueue(struct xdp_md *ctx)
 SEC("xdp")
 int bench_devmap(struct xdp_md *ctx)
 {
+	if (!offer_start)
+		offer_start = bpf_ktime_get_ns();
 	return bpf_redirect_map(&tx_port, 0, 0);
 }
 

@@ -73,6 +73,8 @@
 #define QUEUE_ROOM 4096
 #define QUEUED_PAGE 4096	/* each queued live frame holds a page */
 #define MEM_WAIT_SECS 30	/* for a freed queue's pages to come back */
+#define SETTLE_USECS 10000	/* quiet time after an offer, settle() */
+#define SETTLE_TRIES 100
 
 struct bench_case {
 	const char *name;
@@ -317,13 +319,15 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 	return skel;
 }
 
-/* The rate at which frames arrived between the first stamp of the
- * receiving end at or past `from` received frames and the last one before
- * `until`, which the offer ended at: the frames a timer sends after the
- * offer, with the CPU to itself, do not count. Stamps older than `since`
- * are from an earlier run.
+/* The rate at which frames arrived, from the receiving end's stamps:
+ * between the first stamp at or past `from` received frames and the last
+ * one at or before `to`, the count when the offer ended, at `until`; the
+ * frames a timer sends after the offer, with the CPU to itself, do not
+ * count. Over half the ring at most, so that frames arriving after `to`
+ * cannot overwrite the stamps read; stamps older than `since` are from an
+ * earlier run. false: fewer than two stamps in the window.
  */
-static void received_rate(const struct section *s, __u64 from, __u64 to, double since,
+static bool received_rate(const struct section *s, __u64 from, __u64 to, double since,
 			  double until, struct bench_result *r)
 {
 	const __u64 *stamps = s->ends->bss->stamps;
@@ -332,17 +336,40 @@ static void received_rate(const struct section *s, __u64 from, __u64 to, double 
 	double t0, t1;
 
 	if (last <= first)
-		return;
-	if (last - first >= BENCH_STAMPS)
-		first = last - BENCH_STAMPS + 1;
+		return false;
+	if (last - first > BENCH_STAMPS / 2)
+		first = last - BENCH_STAMPS / 2;
 	while (last > first && stamps[last % BENCH_STAMPS] / 1e9 > until)
 		last--;
 	t0 = stamps[first % BENCH_STAMPS] / 1e9;
 	t1 = stamps[last % BENCH_STAMPS] / 1e9;
-	if (last == first || t0 < since)
-		return;
+	if (last == first || t0 < since || t1 <= t0)
+		return false;
 	r->received = (last - first) * BENCH_STAMP_EVERY;
 	r->secs = t1 - t0;
+	return true;
+}
+
+/* After the offer the timer still sends what is queued beyond the
+ * standing frames, and a device may still hold some: wait until the
+ * frames received and queued stop changing, so that none in flight is
+ * counted as lost.
+ */
+static void settle(const struct section *s, const struct bench_case *c,
+		   struct xdpq_bench *skel)
+{
+	const __u64 *received = &s->ends->bss->received;
+	__u64 rx, depth;
+	int i;
+
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		rx = __atomic_load_n(received, __ATOMIC_RELAXED);
+		depth = queue_depth(skel, c->path);
+		usleep(SETTLE_USECS);
+		if (rx == __atomic_load_n(received, __ATOMIC_RELAXED) &&
+		    depth == queue_depth(skel, c->path))
+			return;
+	}
 }
 
 /* One offer of the standing frames, a warm-up and n measured frames. One
@@ -359,8 +386,9 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 							   : skel->progs.bench_enqueue;
 	__u64 *received = &s->ends->bss->received;
 	__u32 warm = n / 4, total = c->depth + warm + n;
+	double start, end;
+	bool measured;
 	__u64 before;
-	double start, end, offer_start;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -373,9 +401,11 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 		return false;
 	if (err)
 		die("offering frames", err);
+	measured = received_rate(s, before + warm, __atomic_load_n(received, __ATOMIC_RELAXED),
+				 start, end, r);
+	settle(s, c, skel);
 	r->tx_blocked = tx_blocked(s) - r->tx_blocked;
 	r->received_all = __atomic_load_n(received, __ATOMIC_RELAXED) - before;
-	received_rate(s, before + warm, before + r->received_all, start, end, r);
 	r->runs = skel->bss->timer_runs;
 	r->taken = skel->bss->taken;
 	r->depth = queue_depth(skel, c->path);
@@ -385,11 +415,12 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 		exit(1);
 	}
 	/* The offer beyond the standing frames: from its first frame on. */
-	offer_start = c->path == BENCH_DEVMAP ? start : skel->bss->fill_done / 1e9;
 	r->offered = warm + n;
-	r->offer_secs = end - offer_start;
+	r->offer_secs = end - skel->bss->offer_start / 1e9;
 	r->lost = (double)total - r->received_all - r->depth;
-	if (!r->received) {	/* too few arrived after the warm-up */
+	if (!measured && r->received_all) {
+		fprintf(stderr, "xdpq_bench: %s/%s: too few frames arrived after the warm-up, "
+			"the rate is over the whole offer\n", s->name, c->name);
 		r->received = r->received_all;
 		r->secs = r->offer_secs;
 	}

@@ -24,7 +24,8 @@ enum bench_path {
 #define BENCH_PIFO_WINDOW 65536	/* ranks: the PIFO map's map_extra */
 
 /* The receiving end notes the time of every BENCH_STAMP_EVERY-th frame in
- * a ring of BENCH_STAMPS: enough for a run of a million frames.
+ * a ring of BENCH_STAMPS; xdpq_bench.c measures over at most half of it,
+ * half a million frames.
  */
 #define BENCH_STAMP_EVERY 1024
 #define BENCH_STAMPS 1024
