@@ -238,19 +238,25 @@ static int dequeue_in_wq(void *map, int *key, void *value)
 	return 0;
 }
 
-SEC("xdp")
-__failure __msg("kfunc xdp_packet_dequeue cannot be called from a sleepable context")
-int dequeue_from_workqueue(struct xdp_md *ctx)
+/* Run cb from a workqueue, a sleepable context. */
+static __always_inline int run_in_wq(int (*cb)(void *map, int *key, void *value))
 {
 	struct dequeue_work *w;
 	__u32 key = 0;
 
 	w = bpf_map_lookup_elem(&works, &key);
 	if (!w || bpf_wq_init(&w->work, &works, 0) ||
-	    bpf_wq_set_callback(&w->work, dequeue_in_wq, 0))
+	    bpf_wq_set_callback(&w->work, cb, 0))
 		return XDP_PASS;
 	bpf_wq_start(&w->work, 0);
 	return XDP_PASS;
+}
+
+SEC("xdp")
+__failure __msg("kfunc xdp_packet_dequeue cannot be called from a sleepable context")
+int dequeue_from_workqueue(struct xdp_md *ctx)
+{
+	return run_in_wq(dequeue_in_wq);
 }
 
 static int dequeue_send_in_wq(void *map, int *key, void *value)
@@ -265,15 +271,7 @@ SEC("xdp")
 __failure __msg("kfunc xdp_packet_dequeue_send cannot be called from a sleepable context")
 int dequeue_send_from_workqueue(struct xdp_md *ctx)
 {
-	struct dequeue_work *w;
-	__u32 key = 0;
-
-	w = bpf_map_lookup_elem(&works, &key);
-	if (!w || bpf_wq_init(&w->work, &works, 0) ||
-	    bpf_wq_set_callback(&w->work, dequeue_send_in_wq, 0))
-		return XDP_PASS;
-	bpf_wq_start(&w->work, 0);
-	return XDP_PASS;
+	return run_in_wq(dequeue_send_in_wq);
 }
 
 SEC("xdp")
