@@ -401,9 +401,7 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 			  u64 max_bytes, u64 *bytes)
 {
 	struct xdpq_map *q = xdpq_map(map);
-	struct xdpq_node *node;
-	bool empty = false;
-	unsigned int i;
+	unsigned int taken;
 
 	if (unlikely(subq >= q->nr_subq))
 		return -ERANGE;
@@ -411,21 +409,13 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 		return 0;
 
 	spin_lock_bh(&q->lock);
-	for (i = 0; i < n && *bytes < max_bytes; i++) {
-		node = q->ops->dequeue(q, subq);
-		if (!node) {
-			empty = true;
-			break;
-		}
-		frames[i] = xdpq_node_frame(node);
-		*bytes += frames[i]->len;
-	}
+	taken = q->ops->dequeue_bulk(q, subq, frames, n, max_bytes, bytes);
 	/* The counters once for the bulk, before looking for an empty map */
-	xdpq_taken(q, subq, i);
-	if (empty)
+	xdpq_taken(q, subq, taken);
+	if (taken < n && *bytes < max_bytes)
 		xdpq_wait_for_frames(q);
 	spin_unlock_bh(&q->lock);
-	return i;
+	return taken;
 }
 
 /* Give a frame xdp_packet_dequeue() returned back to its queue, at the

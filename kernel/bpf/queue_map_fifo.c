@@ -6,13 +6,16 @@
  * frame to sub-queue subq; xdp_packet_dequeue() takes the oldest frame of
  * the sub-queue given in its flags. Ranks are always 0.
  *
- * This file only holds the FIFO ordering core, its map_extra check and its
- * map ops. The map core, with the enqueue path, locking and lifetime rules,
- * is in queue_map.c; the ordering callbacks run under the map lock.
+ * This file only holds the FIFO's ordering callbacks over the list
+ * operations of queue_map_fifo.h, its map_extra check and its map ops.
+ * The map core, with the enqueue path, locking and lifetime rules, is in
+ * queue_map.c; the ordering callbacks run under the map lock.
  */
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <net/xdp_queue.h>
+
+#include "queue_map_fifo.h"
 
 #define XDPQ_FIFO_MAX_SUBQ	65536
 
@@ -46,7 +49,7 @@ static unsigned int xdpq_fifo_enqueue_batch(struct xdpq_map *q,
 	for (i = 0; i < n; i++) {
 		struct xdpq_node *node = xdpq_frame_node(frames[i]);
 
-		list_add_tail(&node->list, &heads[node->subq]);
+		xdpq_fifo_push(&heads[node->subq], node);
 	}
 	return n;
 }
@@ -54,12 +57,18 @@ static unsigned int xdpq_fifo_enqueue_batch(struct xdpq_map *q,
 static struct xdpq_node *xdpq_fifo_dequeue(struct xdpq_map *q, u32 subq)
 {
 	struct list_head *heads = q->priv;
-	struct xdpq_node *node;
 
-	node = list_first_entry_or_null(&heads[subq], struct xdpq_node, list);
-	if (node)
-		list_del(&node->list);
-	return node;
+	return xdpq_fifo_pop(&heads[subq]);
+}
+
+static unsigned int xdpq_fifo_dequeue_bulk(struct xdpq_map *q, u32 subq,
+					   struct xdp_frame **frames,
+					   unsigned int n, u64 max_bytes,
+					   u64 *bytes)
+{
+	struct list_head *heads = q->priv;
+
+	return xdpq_fifo_pop_bulk(&heads[subq], frames, n, max_bytes, bytes);
 }
 
 static bool xdpq_fifo_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
@@ -79,7 +88,7 @@ static void xdpq_fifo_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
 	struct list_head *heads = q->priv;
 
-	list_add(&node->list, &heads[node->subq]);
+	xdpq_fifo_push_head(&heads[node->subq], node);
 }
 
 static const struct xdpq_ops xdpq_fifo_ops = {
@@ -87,6 +96,7 @@ static const struct xdpq_ops xdpq_fifo_ops = {
 	.destroy	= xdpq_fifo_destroy,
 	.enqueue_batch	= xdpq_fifo_enqueue_batch,
 	.dequeue	= xdpq_fifo_dequeue,
+	.dequeue_bulk	= xdpq_fifo_dequeue_bulk,
 	.requeue	= xdpq_fifo_requeue,
 	.peek_rank	= xdpq_fifo_peek_rank,
 	.mem_usage	= xdpq_fifo_mem_usage,

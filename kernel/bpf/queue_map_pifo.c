@@ -112,6 +112,15 @@ static struct xdpq_node *xdpq_pifo_map_dequeue(struct xdpq_map *q, u32 subq)
 	return entry ? list_entry(entry, struct xdpq_node, list) : NULL;
 }
 
+static unsigned int xdpq_pifo_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
+					       struct xdp_frame **frames,
+					       unsigned int n, u64 max_bytes,
+					       u64 *bytes)
+{
+	return xdpq_dequeue_bulk_each(q, subq, frames, n, max_bytes, bytes,
+				      xdpq_pifo_map_dequeue);
+}
+
 static bool xdpq_pifo_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
 {
 	return xdpq_pifo_peek(xdpq_pifo(q), rank);
@@ -136,6 +145,7 @@ static const struct xdpq_ops xdpq_pifo_ops = {
 	.admit		= xdpq_pifo_map_admit,
 	.enqueue_batch	= xdpq_pifo_map_enqueue_batch,
 	.dequeue	= xdpq_pifo_map_dequeue,
+	.dequeue_bulk	= xdpq_pifo_map_dequeue_bulk,
 	.requeue	= xdpq_pifo_map_requeue,
 	.peek_rank	= xdpq_pifo_map_peek_rank,
 	.mem_usage	= xdpq_pifo_map_mem_usage,

@@ -60,6 +60,15 @@ static struct xdpq_node *xdpq_rbtree_map_dequeue(struct xdpq_map *q, u32 subq)
 	return xdpq_rbtree_pop(xdpq_rbtree(q));
 }
 
+static unsigned int xdpq_rbtree_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
+						 struct xdp_frame **frames,
+						 unsigned int n, u64 max_bytes,
+						 u64 *bytes)
+{
+	return xdpq_dequeue_bulk_each(q, subq, frames, n, max_bytes, bytes,
+				      xdpq_rbtree_map_dequeue);
+}
+
 static void xdpq_rbtree_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
 	xdpq_rbtree_push_head(xdpq_rbtree(q), node);
@@ -80,6 +89,7 @@ static const struct xdpq_ops xdpq_rbtree_ops = {
 	.destroy	= xdpq_rbtree_map_destroy,
 	.enqueue_batch	= xdpq_rbtree_map_enqueue_batch,
 	.dequeue	= xdpq_rbtree_map_dequeue,
+	.dequeue_bulk	= xdpq_rbtree_map_dequeue_bulk,
 	.requeue	= xdpq_rbtree_map_requeue,
 	.peek_rank	= xdpq_rbtree_map_peek_rank,
 	.mem_usage	= xdpq_rbtree_map_mem_usage,

@@ -62,7 +62,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "xdpq_fifo.h"
+#include "../../../kernel/bpf/queue_map_fifo.h"
 #include "../../../kernel/bpf/queue_map_pifo.h"
 #include "../../../kernel/bpf/queue_map_rbtree.h"
 

@@ -51,7 +51,9 @@ enum model_place {
 	MODEL_NR_PLACE,
 };
 
+/* A frame and its node, laid out as in a queued frame's headroom. */
 struct model_node {
+	struct xdp_frame frame;
 	struct xdpq_node node;
 	unsigned int id;
 };
