@@ -42,6 +42,7 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/filter.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -211,6 +212,7 @@ struct xdp_packet_sender {
 	struct net_device *dev;
 	struct bpf_map *timer_map;
 	void *timer_value;
+	int max_len;		/* longest linear frame it takes, -1 if down */
 };
 
 /* Look the device up and get the context ready for sending to it. */
@@ -224,40 +226,81 @@ static int xdp_packet_sender_init(struct xdp_packet_sender *s,
 	if (unlikely(!s->dev))
 		return err;
 	s->timer_map = xdp_get_timer_cb(&s->timer_value);
+	/* What xdp_ok_fwd_dev() checks of the device, once per call */
+	s->max_len = s->dev->flags & IFF_UP ?
+		     s->dev->mtu + s->dev->hard_header_len + VLAN_HLEN : -1;
 	/* Queued frames may come from any device's page_pool. */
 	xdp_set_return_frame_no_direct();
 	return 0;
 }
 
-/* Put a frame on the bulk for the sender's device, if the device can
- * take it and is not over its XDP TX limit; over it, the sender's timer
- * (if any) is woken by the completion that brings it back.
+/* Whether the sender's device can take the frame: the checks a devmap
+ * makes before it queues a frame for a device, the usual frame passing
+ * them on what the sender read of the device.
  */
-static int xdp_packet_bulk_add(struct xdp_packet_bulk *bq,
-			       const struct xdp_packet_sender *s,
-			       struct xdpq_map *q, struct xdp_frame *frame)
+static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
+				  struct xdp_frame *frame)
 {
-	struct net_device *dev = s->dev;
-	int err;
-
+	if (likely((int)frame->len <= s->max_len &&
+		   !xdp_frame_has_frags(frame)))
+		return 0;
 	if (unlikely(xdp_frame_has_frags(frame) &&
-		     !(dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG)))
+		     !(s->dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG)))
 		return -EOPNOTSUPP;
-	err = xdp_ok_fwd_dev(dev, xdp_get_frame_len(frame));
-	if (unlikely(err))
-		return err;
-	err = xdp_tx_limit_reserve(dev, s->timer_map, s->timer_value);
-	if (err)
-		return err;
+	return xdp_ok_fwd_dev(s->dev, xdp_get_frame_len(frame));
+}
 
-	if (bq->dev != dev || bq->count == XDP_PACKET_BULK_SIZE)
+/* Get the bulk ready to take frames for the sender's device: flush it if
+ * it holds another device's frames or is full. A device over its XDP TX
+ * limit takes no more frames (-EBUSY), and the sender's timer, if any, is
+ * woken by the completion that brings it back. Frames count against the
+ * limit once flushed, so checking once for the frames the bulk can take
+ * answers for each of them.
+ */
+static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
+				   const struct xdp_packet_sender *s)
+{
+	if (bq->count &&
+	    (bq->dev != s->dev || bq->count == XDP_PACKET_BULK_SIZE))
 		xdp_packet_flush_bulk();
-	bq->dev = dev;
+	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
+}
+
+/* The bulk holds frames for the sender's device: flush to it, and wake
+ * the sender's timer if its ring is full.
+ */
+static void xdp_packet_bulk_set_sender(struct xdp_packet_bulk *bq,
+				       const struct xdp_packet_sender *s)
+{
+	bq->dev = s->dev;
 	bq->timer_map = s->timer_map;
 	bq->timer_value = s->timer_value;
-	bq->maps[bq->count] = q;
-	bq->q[bq->count++] = frame;
-	return 0;
+}
+
+/* n frames of q were put on the bulk, from bq->q[bq->count] on, after
+ * xdp_packet_bulk_prepare(): keep those the device can take, drop the
+ * others as send_failed.
+ */
+static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
+				   const struct xdp_packet_sender *s,
+				   struct xdpq_map *q, unsigned int n)
+{
+	unsigned int i, count = bq->count;
+
+	for (i = count; i < bq->count + n; i++) {
+		struct xdp_frame *frame = bq->q[i];
+
+		if (unlikely(xdp_packet_check_frame(s, frame))) {
+			xdp_return_frame(frame);
+			xdpq_count(q, send_failed);
+			continue;
+		}
+		bq->maps[count] = q;
+		bq->q[count++] = frame;
+	}
+	bq->count = count;
+	if (count)
+		xdp_packet_bulk_set_sender(bq, s);
 }
 
 /* Frames were added to the bulk: flushed with the caller's context, or
@@ -280,9 +323,15 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	rcu_read_lock();
 	err = xdp_packet_sender_init(&s, bq, q, ifindex);
 	if (likely(!err))
-		err = xdp_packet_bulk_add(bq, &s, q, frame);
+		err = xdp_packet_check_frame(&s, frame);
 	if (likely(!err))
+		err = xdp_packet_bulk_prepare(bq, &s);
+	if (likely(!err)) {
+		bq->maps[bq->count] = q;
+		bq->q[bq->count++] = frame;
+		xdp_packet_bulk_set_sender(bq, &s);
 		xdp_packet_bulk_added();
+	}
 	rcu_read_unlock();
 	return err;
 }
@@ -416,17 +465,6 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 	return err;
 }
 
-/* Give frames[0..n) back to the head of their sub-queue, in order, and
- * take their bytes off *bytes: the device is over its XDP TX limit.
- */
-static void xdp_packet_give_back(struct xdp_frame **frames, int n, u64 *bytes)
-{
-	while (n--) {
-		*bytes -= frames[n]->len;
-		xdpq_map_requeue(frames[n]);
-	}
-}
-
 /**
  * xdp_packet_dequeue_send() - Send frames from the head of a sub-queue
  * @map__map: An XDP queue map: BPF_MAP_TYPE_XDP_FIFO, _PIFO or _RBTREE.
@@ -445,9 +483,11 @@ static void xdp_packet_give_back(struct xdp_frame **frames, int n, u64 *bytes)
  * the frames never reach the program. A frame the device cannot take
  * (too long, or the device went down) is dropped and counted as
  * send_failed, as xdp_packet_send() does, and counts as taken. Once the
- * device is over its XDP TX limit, the frames not sent go back to the head
- * of the sub-queue, in order, and the timer whose callback called this is
- * started again when the device has room.
+ * device is over its XDP TX limit, no more frames are taken, and the
+ * timer whose callback called this is started again when the device has
+ * room. The limit is checked before each bulk of frames (see
+ * xdp_packet_bulk_prepare()), so the frames not taken stay at the head of
+ * the sub-queue.
  *
  * Return: The number of frames taken, 0 if the sub-queue is empty or
  * @max_frames or the budget is 0; -EBUSY if the device was over its XDP TX
@@ -462,11 +502,10 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 					u64 *bytes)
 {
 	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
-	struct xdp_frame *frames[XDP_PACKET_BULK_SIZE];
 	struct xdpq_map *q = xdpq_map(map__map);
 	u32 subq = flags & BPF_XDP_DEQUEUE_SUBQ_MASK;
-	int n, i, err, taken = 0;
 	struct xdp_packet_sender s;
+	int n, err, taken = 0;
 	u64 budget = *bytes;
 
 	*bytes = 0;
@@ -478,30 +517,24 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	rcu_read_lock();
 	/* A device that cannot send at all fails the call, not every frame. */
 	err = xdp_packet_sender_init(&s, bq, q, ifindex);
-	if (unlikely(err))
-		goto out;
-	do {
-		n = xdpq_map_dequeue_bulk(map__map, subq, frames,
-					  min_t(u32, max_frames - taken, XDP_PACKET_BULK_SIZE),
+	/* The frames go straight from the queue onto the bulk, as many as
+	 * it has room for at a time, and only while the device has room.
+	 */
+	while (!err && taken < max_frames && *bytes < budget) {
+		err = xdp_packet_bulk_prepare(bq, &s);
+		if (err)
+			break;
+		n = xdpq_map_dequeue_bulk(map__map, subq, bq->q + bq->count,
+					  min_t(u32, max_frames - taken,
+						XDP_PACKET_BULK_SIZE - bq->count),
 					  budget, bytes);
 		if (n <= 0) {
 			err = n;
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			err = xdp_packet_bulk_add(bq, &s, q, frames[i]);
-			if (err == -EBUSY) {
-				xdp_packet_give_back(frames + i, n - i, bytes);
-				goto out;
-			}
-			if (unlikely(err)) {
-				xdp_return_frame(frames[i]);
-				xdpq_count(q, send_failed);
-			}
-			taken++;
-		}
-	} while (taken < max_frames && *bytes < budget);
-out:
+		xdp_packet_bulk_append(bq, &s, q, n);
+		taken += n;
+	}
 	if (taken)
 		xdp_packet_bulk_added();
 	rcu_read_unlock();

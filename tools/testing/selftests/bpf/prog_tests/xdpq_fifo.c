@@ -498,14 +498,14 @@ static int dequeue_send(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, _
 }
 
 /* veth_src has an XDP TX limit, which starts at one frame and grows with
- * its completions: a call sends what the limit lets through, and gives
- * the rest back to the queue. Calls again for what is left of max_frames
+ * its completions: a call sends what the limit lets through, and leaves
+ * the rest queued. Calls again for what is left of max_frames
  * and of the budget until they are used up or the sub-queue is empty, and
  * expects want frames of want_bytes in total: what one call would send to
  * a target without a limit. An error must come from the first call.
- * Counts in ds_given_back the calls that stopped short at the limit.
+ * Counts in ds_stopped_short the calls that stopped short at the limit.
  */
-static int ds_given_back;
+static int ds_stopped_short;
 
 static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u64 budget,
 		      int want, __u64 want_bytes, const char *what)
@@ -518,7 +518,7 @@ static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u
 		bytes = budget - sent_bytes;
 		ret = dequeue_send(skel, flags, max_frames - sent, &bytes);
 		if (ret == -EBUSY) {
-			ds_given_back++;
+			ds_stopped_short++;
 			usleep(1000);	/* for the completions */
 			continue;
 		}
@@ -528,7 +528,7 @@ static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u
 		}
 		if (ret <= 0)
 			break;
-		ds_given_back += short_call;	/* the sub-queue was not empty */
+		ds_stopped_short += short_call;	/* the sub-queue was not empty */
 		short_call = ret < max_frames - sent && bytes < budget - sent_bytes;
 		sent += ret;
 		sent_bytes += bytes;
@@ -539,8 +539,8 @@ static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u
 
 /* xdp_packet_dequeue_send() to veth_src: frames by count and by bytes
  * (the frame that reaches the budget is the last), in order per
- * sub-queue, also when the target's limit sends some back; errors take
- * no frame.
+ * sub-queue, also when the target's limit stops a call short; errors
+ * take no frame.
  */
 static void test_dequeue_send(void)
 {
@@ -567,7 +567,7 @@ static void test_dequeue_send(void)
 	if (!ASSERT_OK(offer_frames(skel->progs.xdp_enqueue_seq, src, DS_FRAMES), "offer"))
 		goto out;
 
-	ds_given_back = 0;
+	ds_stopped_short = 0;
 	ds_expect(skel, 0, 5, ~0ULL, 5, 5 * len, "5 frames");
 	ds_expect(skel, 0, 100, 2 * len + 1, 3, 3 * len, "budget of 2 frames and a byte");
 	ds_expect(skel, 0, 100, 2 * len, 2, 2 * len, "budget of 2 frames");
@@ -595,7 +595,7 @@ static void test_dequeue_send(void)
 	usleep(50000);	/* a duplicate would show up by now */
 	ASSERT_EQ(rx->bss->rx_frames, DS_FRAMES, "rx_frames");
 	ASSERT_EQ(rx->bss->rx_order_errors, 0, "order per sub-queue");
-	ASSERT_GT(ds_given_back, 0, "calls stopped short at the limit");
+	ASSERT_GT(ds_stopped_short, 0, "calls stopped short at the limit");
 out:
 	xdpq_fifo__destroy(rx);
 	xdpq_fifo__destroy(skel);
