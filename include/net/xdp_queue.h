@@ -226,14 +226,16 @@ static inline struct xdpq_map *xdpq_map(struct bpf_map *map)
 	return container_of(map, struct xdpq_map, map);
 }
 
-/* Bump a map-wide per-CPU counter; callers run with migration disabled. */
-#define xdpq_count(q, field)						\
+/* Add to a map-wide per-CPU counter; callers run with migration disabled. */
+#define xdpq_add(q, field, n)						\
 	do {								\
 		struct xdpq_pcpu_stats *__s = &this_cpu_ptr((q)->bulk)->stats; \
 									\
 		u64_stats_update_begin(&__s->syncp);			\
-		u64_stats_inc(&__s->field);				\
+		u64_stats_add(&__s->field, n);				\
 		u64_stats_update_end(&__s->syncp);			\
 	} while (0)
+
+#define xdpq_count(q, field)	xdpq_add(q, field, 1)
 
 #endif /* __NET_XDP_QUEUE_H__ */

@@ -188,19 +188,19 @@ void xdpq_map_free(struct bpf_map *map)
 	bpf_map_area_free(q);
 }
 
-/* A frame entered or left sub-queue subq, under q->lock. Its bit in
+/* n frames entered or left sub-queue subq, under q->lock. Its bit in
  * q->busy is set before the depth leaves 0 and cleared after it is back
  * at 0; both are read without the lock (xdpq_subq_idle()), hence the
  * atomic bitops and WRITE_ONCE(). The caller updates q->depth after the
  * sub-queue.
  */
-static void xdpq_subq_grow(struct xdpq_map *q, u32 subq)
+static void xdpq_subq_grow(struct xdpq_map *q, u32 subq, u32 n)
 {
 	struct xdpq_subq_stats *s = &q->subq_stats[subq];
 
 	if (!s->depth)
 		set_bit(subq, q->busy);
-	WRITE_ONCE(s->depth, s->depth + 1);
+	WRITE_ONCE(s->depth, s->depth + n);
 }
 
 static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq, u32 n)
@@ -215,17 +215,23 @@ static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq, u32 n)
 static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 {
 	struct xdpq_map *q = bq->map;
-	unsigned int i, n = bq->count, room, queued;
+	unsigned int i, run, n = bq->count, room, queued;
 	LIST_HEAD(waiters);
 
 	spin_lock_bh(&q->lock);
 	room = min_t(u64, n, q->map.max_entries - q->depth);
 	queued = q->ops->enqueue_batch(q, bq->q, room);
-	for (i = 0; i < queued; i++) {
+	/* Rank ordered maps have one sub-queue, and FIFO schedulers often
+	 * queue a bulk to one: count each run of a sub-queue's frames once.
+	 */
+	for (i = 0; i < queued; i += run) {
 		u32 subq = xdpq_frame_node(bq->q[i])->subq;
 
-		xdpq_subq_grow(q, subq);
-		q->subq_stats[subq].enqueued++;
+		for (run = 1; i + run < queued &&
+		     xdpq_frame_node(bq->q[i + run])->subq == subq; run++)
+			;
+		xdpq_subq_grow(q, subq, run);
+		q->subq_stats[subq].enqueued += run;
 	}
 	smp_wmb();	/* sub-queue depths before q->depth: xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + queued);
@@ -428,7 +434,7 @@ void xdpq_map_requeue(struct xdp_frame *xdpf)
 
 	spin_lock_bh(&q->lock);
 	q->ops->requeue(q, node);
-	xdpq_subq_grow(q, node->subq);
+	xdpq_subq_grow(q, node->subq, 1);
 	q->subq_stats[node->subq].dequeued--;
 	smp_wmb();	/* see xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + 1);

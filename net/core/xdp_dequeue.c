@@ -138,7 +138,7 @@ void xdp_packet_flush_bulk(void)
 {
 	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct net_device *dev = bq->dev;
-	int ret, sent, i, err = -ENOSPC;
+	int ret, sent, i, run, err = -ENOSPC;
 	bool requeue;
 
 	xdp_clear_send_pending();
@@ -147,8 +147,13 @@ void xdp_packet_flush_bulk(void)
 	ret = dev->netdev_ops->ndo_xdp_xmit(dev, bq->count, bq->q,
 					    XDP_XMIT_FLUSH);
 	sent = max(ret, 0);
-	for (i = 0; i < sent; i++)
-		xdpq_count(bq->maps[i], sent);
+	/* A bulk's frames come from a map or two: count them a run at once. */
+	for (i = 0; i < sent; i += run) {
+		for (run = 1; i + run < sent && bq->maps[i + run] == bq->maps[i];
+		     run++)
+			;
+		xdpq_add(bq->maps[i], sent, run);
+	}
 
 	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
 	if (ret >= 0 && sent < bq->count)
