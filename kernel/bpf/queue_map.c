@@ -492,6 +492,21 @@ int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to)
 	return subq < to ? subq : -ENOENT;
 }
 
+/* Backend of the xdp_packet_nr_queued() kfunc: the depths are read
+ * without the lock, as xdpq_subq_idle() does. The caller checked that map
+ * is a queue map.
+ */
+s64 xdpq_map_nr_queued(struct bpf_map *map, u32 subq)
+{
+	struct xdpq_map *q = xdpq_map(map);
+
+	if (subq == BPF_XDP_QUEUE_TOTAL)
+		return READ_ONCE(q->depth);
+	if (unlikely(subq >= q->nr_subq))
+		return -ERANGE;
+	return READ_ONCE(q->subq_stats[subq].depth);
+}
+
 static void xdpq_map_read_pcpu(struct xdpq_map *q,
 			       struct bpf_xdp_queue_stats *st)
 {

@@ -428,6 +428,31 @@ __bpf_kfunc int xdp_packet_next_subq(void *map__map, u32 from, u32 to)
 }
 
 /**
+ * xdp_packet_nr_queued() - Count the frames a sub-queue or a map holds
+ * @map__map: An XDP queue map, e.g. BPF_MAP_TYPE_XDP_FIFO.
+ * @flags: The sub-queue index in the low 32 bits (BPF_XDP_DEQUEUE_SUBQ_MASK),
+ *	0 for the rank ordered maps, or BPF_XDP_QUEUE_TOTAL for the map.
+ *
+ * A scheduler that sizes a run by the backlog, or drops by queue length,
+ * reads it here instead of counting the frames it queued, which it cannot
+ * do exactly: the map drops what it has no room for after the program
+ * returned. The count is read without the map lock, so frames other CPUs
+ * queue or take meanwhile may or may not be in it, and frames a CPU has
+ * staged until its next xdp_do_flush() are not. Unlike a dequeue, finding
+ * the map empty does not make it start the caller's timer.
+ *
+ * Return: The number of frames; -ERANGE for a sub-queue out of range,
+ * -EINVAL if @flags has unknown bits.
+ */
+__bpf_kfunc s64 xdp_packet_nr_queued(void *map__map, u64 flags)
+{
+	if (unlikely(flags & ~BPF_XDP_DEQUEUE_SUBQ_MASK))
+		return -EINVAL;
+
+	return xdpq_map_nr_queued(map__map, flags);
+}
+
+/**
  * xdp_packet_send() - Transmit a dequeued frame on a device
  * @frame: A frame returned by xdp_packet_dequeue().
  * @ifindex: The device, in the network namespace the queue map was created
@@ -642,6 +667,7 @@ BTF_KFUNCS_START(xdp_packet_kfunc_ids)
 BTF_ID_FLAGS(func, xdp_packet_dequeue, KF_ACQUIRE | KF_RET_NULL)
 BTF_ID_FLAGS(func, xdp_packet_peek_rank)
 BTF_ID_FLAGS(func, xdp_packet_next_subq)
+BTF_ID_FLAGS(func, xdp_packet_nr_queued)
 BTF_ID_FLAGS(func, xdp_packet_send, KF_RELEASE)
 BTF_ID_FLAGS(func, xdp_packet_dequeue_send)
 BTF_ID_FLAGS(func, xdp_packet_drop, KF_RELEASE)

@@ -497,6 +497,16 @@ static int dequeue_send(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, _
 	return skel->bss->ds_ret;
 }
 
+/* xdp_packet_nr_queued() of the sub-queue, or the map, that flags name. */
+static __s64 nr_queued(struct xdpq_fifo *skel, __u64 flags)
+{
+	skel->bss->nq_flags = flags;
+	skel->bss->nq_ret = 1 << 30;
+	if (!ASSERT_OK(run_once(skel->progs.xdp_nr_queued), "run xdp_nr_queued"))
+		return -1;
+	return skel->bss->nq_ret;
+}
+
 /* veth_src has an XDP TX limit, which starts at one frame and grows with
  * its completions: a call sends what the limit lets through, and leaves
  * the rest queued. Calls again for what is left of max_frames
@@ -540,7 +550,7 @@ static void ds_expect(struct xdpq_fifo *skel, __u64 flags, __u32 max_frames, __u
 /* xdp_packet_dequeue_send() to veth_src: frames by count and by bytes
  * (the frame that reaches the budget is the last), in order per
  * sub-queue, also when the target's limit stops a call short; errors
- * take no frame.
+ * take no frame. xdp_packet_nr_queued() follows the counts.
  */
 static void test_dequeue_send(void)
 {
@@ -567,8 +577,17 @@ static void test_dequeue_send(void)
 	if (!ASSERT_OK(offer_frames(skel->progs.xdp_enqueue_seq, src, DS_FRAMES), "offer"))
 		goto out;
 
+	ASSERT_EQ(nr_queued(skel, 0), DS_FRAMES / 2, "nr_queued sub-queue 0");
+	ASSERT_EQ(nr_queued(skel, 1), DS_FRAMES / 2, "nr_queued sub-queue 1");
+	ASSERT_EQ(nr_queued(skel, 2), 0, "nr_queued empty sub-queue");
+	ASSERT_EQ(nr_queued(skel, BPF_XDP_QUEUE_TOTAL), DS_FRAMES, "nr_queued map");
+	ASSERT_EQ(nr_queued(skel, 64), -ERANGE, "nr_queued sub-queue out of range");
+	ASSERT_EQ(nr_queued(skel, 1ULL << 33), -EINVAL, "nr_queued unknown flag");
+
 	ds_stopped_short = 0;
 	ds_expect(skel, 0, 5, ~0ULL, 5, 5 * len, "5 frames");
+	ASSERT_EQ(nr_queued(skel, 0), DS_FRAMES / 2 - 5, "nr_queued after 5 sent");
+	ASSERT_EQ(nr_queued(skel, BPF_XDP_QUEUE_TOTAL), DS_FRAMES - 5, "nr_queued map after 5");
 	ds_expect(skel, 0, 100, 2 * len + 1, 3, 3 * len, "budget of 2 frames and a byte");
 	ds_expect(skel, 0, 100, 2 * len, 2, 2 * len, "budget of 2 frames");
 	ds_expect(skel, 0, 100, 0, 0, 0, "no budget");
@@ -591,6 +610,7 @@ static void test_dequeue_send(void)
 	ASSERT_EQ(st.sent, DS_FRAMES, "sent");
 	ASSERT_EQ(st.send_failed, 0, "send_failed");
 	ASSERT_EQ(st.depth, 0, "depth");
+	ASSERT_EQ(nr_queued(skel, BPF_XDP_QUEUE_TOTAL), 0, "nr_queued map at the end");
 	ASSERT_TRUE(wait_u64(&rx->bss->rx_frames, DS_FRAMES), "veth_dst got all");
 	usleep(50000);	/* a duplicate would show up by now */
 	ASSERT_EQ(rx->bss->rx_frames, DS_FRAMES, "rx_frames");

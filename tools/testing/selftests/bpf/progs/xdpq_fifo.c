@@ -3,7 +3,8 @@
  * frame with a sequence number and queues it in sub-queue seq % nr_subq;
  * xdp_drain_check dequeues everything and checks that every sub-queue
  * returns its frames in the order they were queued; xdp_next_subq finds
- * sub-queues with frames; xdp_dequeue_send sends from a sub-queue with
+ * sub-queues with frames; xdp_nr_queued counts the frames of one or of the
+ * map; xdp_dequeue_send sends from a sub-queue with
  * xdp_packet_dequeue_send(); the timer program forwards queued frames to
  * a device from a bpf_timer callback.
  */
@@ -168,6 +169,17 @@ int xdp_send_all(struct xdp_md *ctx)
 {
 	bpf_loop(1 << 20, send_one, NULL, 0);
 	xdp_packet_flush();
+	return XDP_DROP;
+}
+
+/* One xdp_packet_nr_queued() with the flags the test sets. */
+__u64 nq_flags;
+__s64 nq_ret;
+
+SEC("xdp")
+int xdp_nr_queued(struct xdp_md *ctx)
+{
+	nq_ret = xdp_packet_nr_queued(&fifo, nq_flags);
 	return XDP_DROP;
 }
 

@@ -205,6 +205,13 @@ int dequeue_send_of_devmap(struct xdp_md *ctx)
 }
 
 SEC("xdp")
+__failure __msg("arg#0 map_type 14 is not an XDP queue map")
+int nr_queued_of_devmap(struct xdp_md *ctx)
+{
+	return xdp_packet_nr_queued(&devmap, 0) > 0 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
 __failure __msg("invalid mem access 'scalar'")
 int use_after_drop(struct xdp_md *ctx)
 {

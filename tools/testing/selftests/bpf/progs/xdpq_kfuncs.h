@@ -13,6 +13,7 @@ void xdp_packet_drop(struct xdp_frame *frame) __ksym;
 void xdp_packet_flush(void) __ksym;
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
 int xdp_packet_next_subq(void *map, __u32 from, __u32 to) __ksym;
+__s64 xdp_packet_nr_queued(void *map, __u64 flags) __ksym;
 __s64 xdp_tx_budget(void *map, __u32 ifindex) __ksym;
 int xdp_packet_load_bytes(struct xdp_frame *frame, __s32 offset, void *buf,
 			  __u32 buf__sz) __ksym;
