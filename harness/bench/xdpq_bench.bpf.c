@@ -31,15 +31,14 @@
  * Standing queues: the timer leaves `standing` frames queued and takes out
  * the frames beyond them, up to `budget` per run, so that every frame
  * waits behind `standing` others and a queue user space filled keeps its
- * depth. A run takes what arrived since the last one, so the number of
- * runs bounds the rate less than with the samples' budget of 64. The
- * enqueue admits at most `room` frames beyond the standing ones and drops
- * the rest itself, before the map would: the frames in the map are then
- * queued - taken, and a full queue cannot eat into the standing frames.
- * Not quite: a frame a full ring (virtio-net) gives back to the queue at
- * the flush, after its send returned 0, is taken twice, so taken can run
- * ahead; the backlog is clamped at 0, and the report reads the map's own
- * depth.
+ * depth. It reads the depth from the map (xdp_packet_nr_queued()), which
+ * also counts the frames a full ring (virtio-net) gives back, and the map,
+ * sized by user space, drops what arrives beyond its room. The enqueue
+ * program thus does what a scheduler's must: pick the key, redirect, and
+ * start the timer once frames arrive beyond the standing ones; like
+ * bench_devmap, it also notes when the first measured frame came. A run
+ * takes what arrived since the last one, so the number of runs bounds the
+ * rate less than with the samples' budget of 64.
  *
  * All of it runs on the CPU the frames are offered on: the timer is started
  * there, pinned to it by the program, by the map at the flush of the
@@ -52,19 +51,20 @@
 int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_frames,
 			    __u64 *bytes) __ksym;
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
+__s64 xdp_packet_nr_queued(void *map, __u64 flags) __ksym;
 
 #define BENCH_MAX_FLOWS		4096
 #define EDT_HORIZON_NS		1000000
 #define BENCH_QUANTUM		1514	/* bytes, a sub-queue's turn */
 #define BENCH_EBUSY		16
 #define BENCH_CLOCK_MONOTONIC	1
+#define BENCH_QUEUE_TOTAL	0xffffffffU	/* BPF_XDP_QUEUE_TOTAL */
 
 const volatile __u32 bench_path = BENCH_FIFO;
 const volatile __u32 nr_flows = 1;	/* FIFO sub-queues, PIFO flows */
 const volatile bool random_ranks;	/* rbtree */
 const volatile __u32 target_ifindex;
 const volatile __u32 standing;		/* frames the timer leaves queued */
-const volatile __u32 room = 1;		/* frames admitted beyond them */
 const volatile __u32 budget = 1;	/* frames per timer run, at most */
 
 /* User space sizes the case's queue map and leaves the others minimal. */
@@ -110,7 +110,7 @@ struct {
 } timers SEC(".maps");
 
 __u64 queued;		/* frames bench_enqueue redirected into the map */
-__u64 taken;		/* frames the timer took out for good */
+__u64 taken;		/* frames the timer took out */
 __u32 armed;		/* standing queues: the timer is set, running or waiting */
 __u32 rr_next;		/* FIFO: the sub-queue the timer visits next */
 __u64 vtime;		/* PIFO: V */
@@ -119,9 +119,13 @@ __u64 timer_runs;
 __u64 send_errors;
 __u64 offer_start;	/* when the first frame beyond the standing ones came */
 
-static __always_inline __u64 bench_backlog(void)
+static __always_inline __s64 bench_depth(void)
 {
-	return queued > taken ? queued - taken : 0;
+	if (bench_path == BENCH_FIFO)
+		return xdp_packet_nr_queued(&fifo, BENCH_QUEUE_TOTAL);
+	if (bench_path == BENCH_PIFO)
+		return xdp_packet_nr_queued(&pifo, BENCH_QUEUE_TOTAL);
+	return xdp_packet_nr_queued(&rbtree, BENCH_QUEUE_TOTAL);
 }
 
 static __always_inline int bench_dequeue_send(__u32 subq, __u32 max_frames, __u64 bytes)
@@ -178,15 +182,15 @@ static long bench_step(__u64 i, struct bench_run *run)
  * budget. Otherwise, without a standing queue, the queue is empty and the
  * map starts the timer when frames arrive, as in the samples
  * (Documentation/bpf/map_xdp_queue.rst, "The timer pattern"). With one,
- * the queue is never empty: the run takes what arrived beyond the standing
- * frames and the enqueue program starts the timer when more arrive. That
- * count is exact, as the frames are redirected and flushed on the CPU the
- * timer runs on. A target over its XDP TX limit starts the timer when it
- * has room.
+ * the queue is never empty: the run takes what the map holds beyond the
+ * standing frames and the enqueue program starts the timer when more
+ * arrive. The depth is exact, as the frames are redirected and flushed on
+ * the CPU the timer runs on. A target over its XDP TX limit starts the
+ * timer when it has room.
  */
 static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 {
-	__u64 backlog = bench_backlog();
+	__s64 depth = bench_depth();
 	struct bench_run run = {
 		.subqs = bench_path == BENCH_FIFO ? nr_flows : 1,
 		.quota = budget,
@@ -194,12 +198,12 @@ static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 
 	timer_runs++;
 	if (standing) {
-		if (backlog <= standing) {
+		if (depth <= standing) {
 			armed = 0;
 			return 0;
 		}
-		if (backlog - standing < budget)
-			run.quota = backlog - standing;
+		if (depth - standing < budget)
+			run.quota = depth - standing;
 	}
 	bpf_loop(run.quota + run.subqs, bench_step, &run, 0);
 	taken += run.handled;
@@ -246,17 +250,14 @@ static __always_inline __u64 bench_rbtree_rank(void)
 SEC("xdp")
 int bench_enqueue(struct xdp_md *ctx)
 {
-	__u64 seq = queued, backlog = bench_backlog();
+	__u64 seq = queued++;
 
-	if (backlog >= standing + room)
-		return XDP_DROP;
-	queued = seq + 1;
 	if (seq == standing)
 		offer_start = bpf_ktime_get_ns();
-	if (standing && !armed && backlog >= standing)
+	if (standing && !armed && seq >= standing)
 		bench_arm();
 	if (bench_path == BENCH_FIFO)
-		return bpf_redirect_map(&fifo, seq % nr_flows, 0);
+		return bpf_redirect_map(&fifo, nr_flows > 1 ? seq % nr_flows : 0, 0);
 	if (bench_path == BENCH_PIFO)
 		return bpf_redirect_map(&pifo, bench_pifo_rank(), 0);
 	return bpf_redirect_map(&rbtree, bench_rbtree_rank(), 0);

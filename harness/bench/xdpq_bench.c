@@ -65,10 +65,8 @@
 #define BATCH 64
 #define PIFO_FLOWS 256		/* flows the PIFO's fair queueing ranks */
 #define TIMER_BUDGET 1024	/* frames per timer run, at most */
-/* Frames the program admits beyond the standing ones: those that arrive
- * between two timer runs, or wait for a device slower than the offer. The
- * map holds twice as many, for the frames a full ring gives back after
- * the timer counted them out (virtio-net).
+/* Frames the map holds beyond the standing ones: those that arrive
+ * between two timer runs, or wait for a device slower than the offer.
  */
 #define QUEUE_ROOM 4096
 #define QUEUED_PAGE 4096	/* each queued live frame holds a page */
@@ -291,7 +289,6 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 	skel->rodata->random_ranks = c->random_ranks;
 	skel->rodata->target_ifindex = s->tx;
 	skel->rodata->standing = c->depth;
-	skel->rodata->room = QUEUE_ROOM;
 	skel->rodata->budget = TIMER_BUDGET;
 	if (c->path != BENCH_PIFO)
 		bpf_map__set_map_extra(skel->maps.pifo, 1);
@@ -299,7 +296,7 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 		bpf_map__set_map_extra(skel->maps.fifo, c->flows);
 	map = queue_map(skel, c->path);
 	if (map)
-		bpf_map__set_max_entries(map, c->depth + 2 * QUEUE_ROOM);
+		bpf_map__set_max_entries(map, c->depth + QUEUE_ROOM);
 	err = xdpq_bench__load(skel);
 	if (err)
 		die("loading xdpq_bench", err);
