@@ -240,15 +240,11 @@ static int xdp_packet_sender_init(struct xdp_packet_sender *s,
 }
 
 /* Whether the sender's device can take the frame: the checks a devmap
- * makes before it queues a frame for a device, the usual frame passing
- * them on what the sender read of the device.
+ * makes before it queues a frame for a device.
  */
 static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
 				  struct xdp_frame *frame)
 {
-	if (likely((int)frame->len <= s->max_len &&
-		   !xdp_frame_has_frags(frame)))
-		return 0;
 	if (unlikely(xdp_frame_has_frags(frame) &&
 		     !(s->dev->xdp_features & NETDEV_XDP_ACT_NDO_XMIT_SG)))
 		return -EOPNOTSUPP;
@@ -295,7 +291,12 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 	for (i = count; i < bq->count + n; i++) {
 		struct xdp_frame *frame = bq->q[i];
 
-		if (unlikely(xdp_packet_check_frame(s, frame))) {
+		/* The usual frame is linear and within the MTU of a device
+		 * that is up: one compare with what the sender read of it.
+		 */
+		if (unlikely((int)frame->len > s->max_len ||
+			     xdp_frame_has_frags(frame)) &&
+		    xdp_packet_check_frame(s, frame)) {
 			xdp_return_frame(frame);
 			xdpq_count(q, send_failed);
 			continue;
