@@ -43,14 +43,7 @@ static unsigned int xdpq_fifo_enqueue_batch(struct xdpq_map *q,
 					    struct xdp_frame **frames,
 					    unsigned int n)
 {
-	struct list_head *heads = q->priv;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		struct xdpq_node *node = xdpq_frame_node(frames[i]);
-
-		xdpq_fifo_push(&heads[node->subq], node);
-	}
+	xdpq_fifo_push_bulk(q->priv, frames, n);
 	return n;
 }
 

@@ -148,10 +148,14 @@ static inline void bench_enqueue(struct bench *b, struct xdpq_node *node)
 	u64 rank;
 
 	switch (b->core) {
-	case BENCH_FIFO:
+	case BENCH_FIFO: {
+		struct xdp_frame *frame = xdpq_node_frame(node);
+
 		node->rank = 0;
-		xdpq_fifo_push(&b->fifo, node);
+		node->subq = 0;
+		xdpq_fifo_push_bulk(&b->fifo, &frame, 1);
 		break;
+	}
 	case BENCH_PIFO:
 		rank = bench_rank(b);
 		xdpq_pifo_push(&b->pifo, &node->list, rank, false, &node->rank);

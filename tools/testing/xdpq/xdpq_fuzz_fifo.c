@@ -5,8 +5,8 @@
  * input format.
  *
  * The first byte picks the number of sub-queues, 1 to FIFO_FUZZ_SUBQ.
- * The operations: enqueue of a frame of some length to a sub-queue,
- * dequeue from one, bulk dequeue from one of up to FIFO_FUZZ_BULK frames
+ * The operations: enqueue of a bulk of frames of some lengths, each to
+ * some sub-queue, dequeue from one, bulk dequeue from one of up to FIFO_FUZZ_BULK frames
  * within a byte budget, requeue of the last node dequeued to the head of
  * its sub-queue, release of it, and a full comparison of every sub-queue's
  * list with its model. The emptiness
@@ -39,16 +39,28 @@ static u32 fifo_pick_subq(struct fuzz_input *in)
 	return fuzz_byte(in) % fifo_nr_subq;
 }
 
-static void fifo_push(u32 subq, u16 len)
+/* A bulk of n frames, their sub-queues and lengths from the input.
+ * Returns the sub-queue of the last one.
+ */
+static u32 fifo_push(struct fuzz_input *in, unsigned int n)
 {
-	struct model_node *node = model_pool_get(&fifo_nodes.pool);
+	struct xdp_frame *frames[FIFO_FUZZ_BULK];
+	struct model_node *node;
+	unsigned int i;
+	u32 subq = 0;
 
-	if (!node)
-		return;
-	node->frame.len = len;
-	node->node.subq = subq;
-	xdpq_fifo_push(&fifo_subq[subq], &node->node);
-	model_insert(&fifo_model[subq], 0, node->id, false);
+	for (i = 0; i < n; i++) {
+		node = model_pool_get(&fifo_nodes.pool);
+		if (!node)
+			break;
+		subq = fifo_pick_subq(in);
+		node->frame.len = fuzz_byte(in) + 1;
+		node->node.subq = subq;
+		frames[i] = &node->frame;
+		model_insert(&fifo_model[subq], 0, node->id, false);
+	}
+	xdpq_fifo_push_bulk(fifo_subq, frames, i);
+	return subq;
 }
 
 static void fifo_pop(u32 subq)
@@ -116,8 +128,7 @@ static void fifo_op(struct fuzz_input *in)
 
 	switch (fuzz_byte(in) % FIFO_NR_OPS) {
 	case FIFO_PUSH:
-		subq = fifo_pick_subq(in);
-		fifo_push(subq, fuzz_byte(in) + 1);
+		subq = fifo_push(in, 1 + fuzz_byte(in) % FIFO_FUZZ_BULK);
 		break;
 	case FIFO_POP:
 		subq = fifo_pick_subq(in);
