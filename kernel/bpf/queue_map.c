@@ -603,16 +603,6 @@ long xdpq_map_delete_elem(struct bpf_map *map, void *key)
 	return -EOPNOTSUPP;
 }
 
-/* The redirect target is the map itself; the key (sub-queue index or
- * rank) travels in bpf_redirect_info::tgt_index and is checked in
- * xdpq_map_enqueue(), so that a bad key shows up in the
- * xdp_redirect_map_err tracepoint.
- */
-void *xdpq_map_redirect_target(struct bpf_map *map, u32 key)
-{
-	return map;
-}
-
 /* map_redirect of the queue maps whose redirect flags are only the
  * fallback action: the key (sub-queue or rank) is checked at enqueue.
  */
