@@ -21,8 +21,9 @@
  *   FIFO    sub-queue seq % nr_flows: flows take turns, and the timer
  *           serves the sub-queues round robin, a quantum at a time.
  *   PIFO    start-time fair queueing of nr_flows flows of equal weight,
- *           each frame from a random flow, as samples/bpf/xdpq_wfq.bpf.c
- *           ranks them: rank = max(V, F[flow]), F[flow] = rank + 1 (one
+ *           each frame from a random flow (bench_hash()), as
+ *           samples/bpf/xdpq_wfq.bpf.c ranks them:
+ *           rank = max(V, F[flow]), F[flow] = rank + 1 (one
  *           rank per 64-byte frame), V the rank at the head after the
  *           timer sent (the next frame in service).
  *   rbtree  earliest departure times: now plus a random delay of up to
@@ -228,9 +229,29 @@ static __always_inline void bench_arm(void)
 	bpf_timer_start(&t->timer, 0, BPF_F_TIMER_CPU_PIN);
 }
 
-static __always_inline __u64 bench_pifo_rank(void)
+/* Random-looking bits of the frame's sequence number (the splitmix64
+ * finaliser): the bench's traffic, which frame belongs to which flow and
+ * when it may leave, at the cost of reading a flow hash from the packet;
+ * bpf_get_prandom_u32() costs some 60 instructions per call.
+ */
+static __always_inline __u64 bench_hash(__u64 seq)
 {
-	__u32 flow = bpf_get_prandom_u32() % nr_flows;
+	__u64 z = seq * 0x9E3779B97F4A7C15ULL;
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* A value below n from 32 random bits, by multiplying instead of dividing */
+static __always_inline __u64 bench_below(__u64 hash, __u64 n)
+{
+	return ((hash & 0xffffffff) * n) >> 32;
+}
+
+static __always_inline __u64 bench_pifo_rank(__u64 seq)
+{
+	__u32 flow = bench_below(bench_hash(seq), nr_flows);
 	__u64 start;
 
 	if (flow >= BENCH_MAX_FLOWS)
@@ -240,11 +261,11 @@ static __always_inline __u64 bench_pifo_rank(void)
 	return start;
 }
 
-static __always_inline __u64 bench_rbtree_rank(void)
+static __always_inline __u64 bench_rbtree_rank(__u64 seq)
 {
 	if (random_ranks)
-		return (__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32();
-	return bpf_ktime_get_ns() + bpf_get_prandom_u32() % EDT_HORIZON_NS;
+		return bench_hash(seq);
+	return bpf_ktime_get_ns() + bench_below(bench_hash(seq), EDT_HORIZON_NS);
 }
 
 SEC("xdp")
@@ -259,8 +280,8 @@ int bench_enqueue(struct xdp_md *ctx)
 	if (bench_path == BENCH_FIFO)
 		return bpf_redirect_map(&fifo, nr_flows > 1 ? seq % nr_flows : 0, 0);
 	if (bench_path == BENCH_PIFO)
-		return bpf_redirect_map(&pifo, bench_pifo_rank(), 0);
-	return bpf_redirect_map(&rbtree, bench_rbtree_rank(), 0);
+		return bpf_redirect_map(&pifo, bench_pifo_rank(seq), 0);
+	return bpf_redirect_map(&rbtree, bench_rbtree_rank(seq), 0);
 }
 
 SEC("xdp")
