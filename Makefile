@@ -5,6 +5,7 @@
 #   make fuzz         libFuzzer on the ordering cores, FUZZ_SECONDS (60) each
 #   make bench-native the ordering cores' native microbenchmark
 #   make bench        the forwarding paths' benchmark in a QEMU guest, and its report
+#   make bench-profile  instructions per frame by kernel function, in an icount guest
 #   make run          the demo, in a QEMU guest
 #   make shell        boot the guest to an interactive shell
 #   make lint         checkpatch over patches/ and the new files
@@ -37,7 +38,7 @@ SELFTESTS := $(BUILD)/selftests$(SUFFIX)
 BZIMAGE := $(KOBJ)/arch/x86/boot/bzImage
 export KERNEL_SRC
 
-.PHONY: all deps assemble config kernel selftests unit fuzz bench-native bench check run \
+.PHONY: all deps assemble config kernel selftests unit fuzz bench-native bench bench-profile check run \
 	shell lint \
 	patches export-patches verify-assembly clean
 
@@ -97,6 +98,20 @@ bench: selftests bench-native
 		$(BUILD)/bench/xdpq_bench.sh $(BUILD)/bench; rc=$$?; \
 		echo "load average after $$(cut -d' ' -f1-3 /proc/loadavg)" >>$(BUILD)/bench/host.txt; \
 		python3 harness/bench/xdpq_bench_report.py $(BUILD)/bench && exit $$rc
+
+# Instructions per frame by kernel function (a TCG plugin counts them in an
+# icount guest) for PROFILE_CASES, the first one the baseline.
+PROFILE_CASES ?= veth/devmap veth/fifo_64k veth/pifo_64k veth/rbtree_64k
+PROFILE_FRAMES ?= 262144
+bench-profile: selftests
+	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
+	@$(MAKE) -s -C harness/bench/profile OUT=$(BUILD)/profile
+	@rm -f $(BUILD)/profile/dump.*
+	@XDPQ_ICOUNT=1 XDPQ_QEMU_PLUGIN=$(BUILD)/profile/libxdpq_icount.so,out=$(BUILD)/profile/dump \
+		harness/guest/run.sh --timeout 1800 --results $(BUILD)/profile/guest $(BZIMAGE) \
+		harness/bench/profile/xdpq_profile.sh $(BUILD)/bench $(BUILD)/profile/xdpq_mark \
+		$(PROFILE_FRAMES) $(PROFILE_CASES) >$(BUILD)/profile/run.txt
+	@python3 harness/bench/profile/xdpq_profile.py $(BUILD)/profile | tee $(BUILD)/profile/report.txt
 
 shell: kernel
 	@harness/guest/run.sh --shell $(BZIMAGE)

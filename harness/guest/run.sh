@@ -45,6 +45,9 @@ cpu=max
 # does not delay the guest's timer interrupts; `make bench` uses it.
 icount=()
 [ "${XDPQ_ICOUNT:-0}" = 1 ] && icount=(-icount shift=0,sleep=off)
+# XDPQ_QEMU_PLUGIN=LIB,ARGS loads a TCG plugin (`make bench-profile`).
+plugin=()
+[ -n "${XDPQ_QEMU_PLUGIN:-}" ] && plugin=(-plugin "$XDPQ_QEMU_PLUGIN")
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	accel=kvm
 	icount=()
@@ -60,7 +63,7 @@ append+=" init=$repo/harness/guest/init.sh panic=-1 net.ifnames=0"
 # timeout. That is the emulator, not a stalled kernel: wait longer.
 [ "$accel" = kvm ] || append+=" rcupdate.rcu_cpu_stall_timeout=120"
 
-qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" -cpu "$cpu" -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" "${plugin[@]}" -cpu "$cpu" -smp 2 -m 2G
 	-kernel "$kernel" -append "$append" -no-reboot -display none
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root

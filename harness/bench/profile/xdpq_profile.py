@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The report of `make bench-profile`: guest instructions per frame by
+kernel function, for each case, next to the first case (the baseline).
+
+usage: xdpq_profile.py PROFILE_DIR [ROWS]
+
+PROFILE_DIR holds the plugin's dumps (dump.0 before the first case, then
+one after each run: N frames, then 2N frames, for each case) and the
+guest's results (guest/kallsyms, guest/cases, guest/frames). A run of N
+measured frames offers N / 4 more as its warm-up (xdpq_bench.c), so a
+case's cost per frame is (run 2N - run N) / (N + N / 4). Code outside the kernel's text, the
+JIT-compiled BPF programs and modules, is one row, "[bpf, modules]".
+"""
+import bisect
+import collections
+import os
+import sys
+
+
+def kernel_text(path):
+    """Sorted start addresses and names of the kernel's text symbols."""
+    syms = {}
+    for line in open(path):
+        addr, kind, name = line.split()[:3]
+        if kind in 'tT':
+            syms[int(addr, 16)] = name
+    addrs = sorted(syms)
+    return addrs, [syms[a] for a in addrs]
+
+
+def load(path):
+    counts = collections.Counter()
+    for line in open(path):
+        vaddr, insns, execs = line.split()
+        counts[int(vaddr, 16)] += int(insns) * int(execs)
+    return counts
+
+
+def by_symbol(delta, addrs, names, text_end):
+    out = collections.Counter()
+    for vaddr, n in delta.items():
+        if not n:
+            continue
+        if vaddr < 1 << 63:
+            out['[user space]'] += n
+        elif vaddr < addrs[0] or vaddr >= text_end:
+            out['[bpf, modules]'] += n
+        else:
+            out[names[bisect.bisect_right(addrs, vaddr) - 1]] += n
+    return out
+
+
+def main():
+    d = sys.argv[1]
+    rows = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    cases = open(os.path.join(d, 'guest/cases')).read().split()
+    n = int(open(os.path.join(d, 'guest/frames')).read())
+    frames = n + n // 4
+    addrs, names = kernel_text(os.path.join(d, 'guest/kallsyms'))
+    text_end = addrs[names.index('_etext')] if '_etext' in names else addrs[-1]
+    dumps = [load(os.path.join(d, 'dump.%d' % i)) for i in range(2 * len(cases) + 1)]
+
+    per_frame = {}
+    for i, case in enumerate(cases):
+        before, one, two = dumps[2 * i:2 * i + 3]
+        delta = collections.Counter()
+        for vaddr in set(before) | set(one) | set(two):
+            delta[vaddr] = (two[vaddr] - one[vaddr]) - (one[vaddr] - before[vaddr])
+        per_frame[case] = {s: n / frames for s, n in
+                           by_symbol(delta, addrs, names, text_end).items()}
+
+    labels = [c.split('/')[-1][:12] for c in cases]
+    print('guest instructions per frame (icount: 1 instruction = 1 ns), '
+          'over %d frames per case' % frames)
+    print('%-40s' % 'function' + ''.join('%13s' % l for l in labels))
+    total = {c: sum(per_frame[c].values()) for c in cases}
+    print('%-40s' % 'total' + ''.join('%13.1f' % total[c] for c in cases))
+    syms = set().union(*per_frame.values())
+    spread = lambda s: max(abs(per_frame[c].get(s, 0)) for c in cases)
+    for s in sorted(syms, key=spread, reverse=True)[:rows]:
+        if spread(s) < 0.5:
+            break
+        print('%-40s' % s[:40] +
+              ''.join('%13.1f' % per_frame[c].get(s, 0) for c in cases))
+
+
+if __name__ == '__main__':
+    main()
