@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer fuzzer of the FIFO ordering core (the list operations of
- * kernel/bpf/queue_map_fifo.c, restated in xdpq_fifo.h) against one model
- * per sub-queue (xdpq_model.h, every rank 0); see xdpq_fuzz.h for the
- * input format.
+ * kernel/bpf/queue_map_fifo.h) against one model per sub-queue
+ * (xdpq_model.h, every rank 0); see xdpq_fuzz.h for the input format.
  *
  * The first byte picks the number of sub-queues, 1 to FIFO_FUZZ_SUBQ.
  * The operations: enqueue of a bulk of frames of some lengths, each to
