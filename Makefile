@@ -94,6 +94,7 @@ bench: selftests bench-native
 	@{ date -u; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-; \
 		echo "$$(nproc) CPUs, load average before $$(cut -d' ' -f1-3 /proc/loadavg)"; } \
 		>$(BUILD)/bench/host.txt
+	@rm -rf $(BUILD)/bench/guest	# so that the report never reads an earlier run
 	@XDPQ_ICOUNT=1 harness/guest/run.sh --timeout 1800 --results $(BUILD)/bench/guest $(BZIMAGE) \
 		$(BUILD)/bench/xdpq_bench.sh $(BUILD)/bench; rc=$$?; \
 		echo "load average after $$(cut -d' ' -f1-3 /proc/loadavg)" >>$(BUILD)/bench/host.txt; \
