@@ -132,18 +132,17 @@ static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
  * device's next completion; a device without an XDP TX limit would give
  * no such completion, and its refused frames are dropped, as a devmap
  * does. Runs in the RCU section that looked the device up, so the device
- * and the frames' maps are alive.
+ * and the frames' maps are alive. Returns how many frames went back.
  */
-void xdp_packet_flush_bulk(void)
+static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 {
-	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct net_device *dev = bq->dev;
 	int ret, sent, i, run, err = -ENOSPC;
 	bool requeue;
 
 	xdp_clear_send_pending();
 	if (!bq->count)
-		return;
+		return 0;
 	ret = dev->netdev_ops->ndo_xdp_xmit(dev, bq->count, bq->q,
 					    XDP_XMIT_FLUSH);
 	sent = max(ret, 0);
@@ -169,8 +168,15 @@ void xdp_packet_flush_bulk(void)
 			xdp_return_frame(bq->q[i]);
 		}
 	}
+	ret = requeue ? bq->count - sent : 0;
 	bq->count = 0;
 	bq->dev = NULL;
+	return ret;
+}
+
+void xdp_packet_flush_bulk(void)
+{
+	xdp_packet_bulk_xmit(this_cpu_ptr(&xdp_packet_bulk));
 }
 
 /* The device ifindex names in q's namespace, under RCU. */
@@ -256,14 +262,18 @@ static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
  * limit takes no more frames (-EBUSY), and the sender's timer, if any, is
  * woken by the completion that brings it back. Frames count against the
  * limit once flushed, so checking once for the frames the bulk can take
- * answers for each of them.
+ * answers for each of them. A flush whose frames the device's ring gave
+ * back to their queues also stops the sender (-EBUSY), which would
+ * otherwise take the same frames again; the flush arranged its wakeup.
  */
 static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s)
 {
-	if (bq->count &&
-	    (bq->dev != s->dev || bq->count == XDP_PACKET_BULK_SIZE))
-		xdp_packet_flush_bulk();
+	struct net_device *dev = bq->dev;
+
+	if (bq->count && (dev != s->dev || bq->count == XDP_PACKET_BULK_SIZE) &&
+	    xdp_packet_bulk_xmit(bq) && dev == s->dev)
+		return -EBUSY;
 	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
 }
 
@@ -552,19 +562,23 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	 * it has room for at a time, and only while the device has room.
 	 */
 	while (!err && taken < max_frames && *bytes < budget) {
+		u32 want;
+
 		err = xdp_packet_bulk_prepare(bq, &s);
 		if (err)
 			break;
+		want = min_t(u32, max_frames - taken,
+			     XDP_PACKET_BULK_SIZE - bq->count);
 		n = xdpq_map_dequeue_bulk(map__map, subq, bq->q + bq->count,
-					  min_t(u32, max_frames - taken,
-						XDP_PACKET_BULK_SIZE - bq->count),
-					  budget, bytes);
+					  want, budget, bytes);
 		if (n <= 0) {
 			err = n;
 			break;
 		}
 		xdp_packet_bulk_append(bq, &s, q, n);
 		taken += n;
+		if (n < want)	/* the sub-queue is empty, or the budget used */
+			break;
 	}
 	if (taken)
 		xdp_packet_bulk_added();
