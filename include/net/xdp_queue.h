@@ -92,14 +92,15 @@ struct xdpq_ops {
 	/* Remove and return the head of sub-queue subq, or NULL if empty. */
 	struct xdpq_node *(*dequeue)(struct xdpq_map *q, u32 subq);
 	/* Remove up to n heads of sub-queue subq into frames, in order,
-	 * while the bytes they add to *bytes are below max_bytes; return
-	 * how many. xdpq_dequeue_bulk_each() does it with dequeue().
+	 * adding their lengths to *bytes, each while *bytes is still below
+	 * max_bytes (the last may take it past); return how many.
+	 * xdpq_dequeue_bulk_each() does it with dequeue().
 	 */
 	unsigned int (*dequeue_bulk)(struct xdpq_map *q, u32 subq,
 				     struct xdp_frame **frames, unsigned int n,
 				     u64 max_bytes, u64 *bytes);
-	/* Put a node dequeue() returned back at the head of its sub-queue,
-	 * ahead of the frames of equal rank.
+	/* Put a node dequeue() or dequeue_bulk() returned back at the head
+	 * of its sub-queue, ahead of the frames of equal rank.
 	 */
 	void (*requeue)(struct xdpq_map *q, struct xdpq_node *node);
 	/* Rank of the head of sub-queue subq; false if empty. */

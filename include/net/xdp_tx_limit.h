@@ -95,8 +95,8 @@ static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
  * @timer_map: The ARRAY map holding the sender's bpf_timer, or NULL.
  * @timer_value: The element of @timer_map holding that timer.
  *
- * Called for every frame a scheduler sends, so the test for room is
- * inline and lockless. Over its limit, the device remembers the timer (if
+ * Called before every frame or bulk of frames a scheduler sends, so the
+ * test for room is inline and lockless. Over its limit, the device remembers the timer (if
  * any) and starts it once a completion brings it back under the limit.
  *
  * Return: 0 if the device has room, -EBUSY if not.

@@ -424,8 +424,8 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 	return taken;
 }
 
-/* Give a frame xdp_packet_dequeue() returned back to its queue, at the
- * head, as if it had never left: a send that the target refused.
+/* Give a dequeued frame back to its queue, at the head, as if it had
+ * never left: a send that the target refused.
  */
 void xdpq_map_requeue(struct xdp_frame *xdpf)
 {

@@ -63,8 +63,9 @@ static inline struct xdpq_node *xdpq_fifo_pop(struct list_head *subq)
 	return node;
 }
 
-/* Remove up to n of the oldest frames into frames, in order, while the
- * lengths they add to *bytes leave it below max_bytes; return how many.
+/* Remove up to n of the oldest frames into frames, in order, adding
+ * their lengths to *bytes, each while *bytes is still below max_bytes
+ * (the last may take it past); return how many.
  */
 static inline unsigned int xdpq_fifo_pop_bulk(struct list_head *subq,
 					      struct xdp_frame **frames,
