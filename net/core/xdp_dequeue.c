@@ -245,6 +245,16 @@ static int xdp_packet_sender_init(struct xdp_packet_sender *s,
 	return 0;
 }
 
+/* The usual frame, linear and within the MTU of a device that is up,
+ * passes the checks below with one compare with what the sender read of
+ * the device.
+ */
+static bool xdp_packet_usual_frame(const struct xdp_packet_sender *s,
+				   const struct xdp_frame *frame)
+{
+	return (int)frame->len <= s->max_len && !xdp_frame_has_frags(frame);
+}
+
 /* Whether the sender's device can take the frame: the checks a devmap
  * makes before it queues a frame for a device.
  */
@@ -301,11 +311,7 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 	for (i = count; i < bq->count + n; i++) {
 		struct xdp_frame *frame = bq->q[i];
 
-		/* The usual frame is linear and within the MTU of a device
-		 * that is up: one compare with what the sender read of it.
-		 */
-		if (unlikely((int)frame->len > s->max_len ||
-			     xdp_frame_has_frags(frame)) &&
+		if (unlikely(!xdp_packet_usual_frame(s, frame)) &&
 		    xdp_packet_check_frame(s, frame)) {
 			xdp_return_frame(frame);
 			xdpq_count(q, send_failed);
@@ -338,7 +344,7 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 
 	rcu_read_lock();
 	err = xdp_packet_sender_init(&s, bq, q, ifindex);
-	if (likely(!err))
+	if (likely(!err) && unlikely(!xdp_packet_usual_frame(&s, frame)))
 		err = xdp_packet_check_frame(&s, frame);
 	if (likely(!err))
 		err = xdp_packet_bulk_prepare(bq, &s);
@@ -532,11 +538,11 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
  *
  * Return: The number of frames taken, 0 if the sub-queue is empty or
  * @max_frames or the budget is 0; -EBUSY if the device was over its XDP TX
- * limit before the first frame; -EINVAL for unknown @flags, -ERANGE for a
- * sub-queue out of range, -EOPNOTSUPP outside of a bpf_net_context, and
- * the device errors of xdp_packet_send() (e.g. -ENODEV) if the device
- * cannot send at all, in which case no frame is taken. *@bytes is 0 on
- * error.
+ * limit, or its ring gave frames back, before the first frame; -EINVAL
+ * for unknown @flags, -ERANGE for a sub-queue out of range, -EOPNOTSUPP
+ * outside of a bpf_net_context, and the device errors of xdp_packet_send()
+ * (e.g. -ENODEV) if the device cannot send at all, in which case no frame
+ * is taken. *@bytes is 0 on error.
  */
 __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 					u32 ifindex, u32 max_frames,
