@@ -94,7 +94,6 @@ struct xdpq_ops {
 	/* Remove up to n heads of sub-queue subq into frames, in order,
 	 * adding their lengths to *bytes, each while *bytes is still below
 	 * max_bytes (the last may take it past); return how many.
-	 * xdpq_dequeue_bulk_each() does it with dequeue().
 	 */
 	unsigned int (*dequeue_bulk)(struct xdpq_map *q, u32 subq,
 				     struct xdp_frame **frames, unsigned int n,
@@ -170,27 +169,6 @@ static inline bool xdpq_is_queue_map(const struct bpf_map *map)
 static inline struct xdpq_map *xdpq_frame_map(struct xdp_frame *xdpf)
 {
 	return xdpq_frame_node(xdpf)->map;
-}
-
-/* The dequeue_bulk of an ordering core that takes its head n times:
- * inlined with the core's own dequeue, so that it is a direct call.
- */
-static __always_inline unsigned int
-xdpq_dequeue_bulk_each(struct xdpq_map *q, u32 subq, struct xdp_frame **frames,
-		       unsigned int n, u64 max_bytes, u64 *bytes,
-		       struct xdpq_node *(*dequeue)(struct xdpq_map *q, u32 subq))
-{
-	struct xdpq_node *node;
-	unsigned int i;
-
-	for (i = 0; i < n && *bytes < max_bytes; i++) {
-		node = dequeue(q, subq);
-		if (!node)
-			break;
-		frames[i] = xdpq_node_frame(node);
-		*bytes += frames[i]->len;
-	}
-	return i;
 }
 
 struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,

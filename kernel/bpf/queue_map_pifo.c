@@ -117,8 +117,7 @@ static unsigned int xdpq_pifo_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 					       unsigned int n, u64 max_bytes,
 					       u64 *bytes)
 {
-	return xdpq_dequeue_bulk_each(q, subq, frames, n, max_bytes, bytes,
-				      xdpq_pifo_map_dequeue);
+	return xdpq_pifo_pop_bulk(xdpq_pifo(q), frames, n, max_bytes, bytes);
 }
 
 static bool xdpq_pifo_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)

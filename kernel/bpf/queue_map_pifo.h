@@ -31,21 +31,30 @@
  *
  * Cost. Insert is O(levels) to mark the bucket, remove is O(1) unless the
  * head bucket empties, then O(levels) to find the next one; levels is
- * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS.
+ * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS. A bulk remove is
+ * O(1) per entry and O(levels) per bucket it empties.
  *
- * The core knows nothing of maps or frames: it queues list_heads, so that
- * it can be built and tested in user space (tools/testing/xdpq). Callers
- * serialise all calls; head is written with WRITE_ONCE() so that it may be
- * read locklessly for an early range check.
+ * The core knows nothing of maps, so that it can be built and tested in
+ * user space (tools/testing/xdpq). It queues the list_heads of struct
+ * xdpq_node; only the bulk remove looks past them, at the frames in front
+ * of the nodes (xdpq_node_frame()), which it hands out and whose lengths
+ * it counts. The entries it removes keep stale links, as the FIFO core's
+ * do: a node is only valid while queued. Callers serialise all calls;
+ * head is written with WRITE_ONCE() so that it may be read locklessly for
+ * an early range check.
  */
 #ifndef __KERNEL_BPF_QUEUE_MAP_PIFO_H__
 #define __KERNEL_BPF_QUEUE_MAP_PIFO_H__
 
 #include <linux/bitops.h>
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <net/xdp_queue.h>
+
+#include "queue_map_fifo.h"
 
 #define XDPQ_PIFO_MAX_BUCKETS	(1U << 20)
 #define XDPQ_PIFO_MAX_LEVELS	4	/* 64^4 >= XDPQ_PIFO_MAX_BUCKETS */
@@ -203,7 +212,9 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
 	return 0;
 }
 
-/* Queue entry at rank, behind the entries of its effective rank. */
+/* Queue entry, the list of a struct xdpq_node, at rank, behind the entries
+ * of its effective rank.
+ */
 static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct list_head *entry,
 				 u64 rank, bool strict, u64 *eff)
 {
@@ -247,37 +258,76 @@ static inline bool xdpq_pifo_peek(const struct xdpq_pifo *p, u64 *rank)
 	return true;
 }
 
+/* The bucket of the head entry, or NULL if the queue is empty. */
+static inline struct list_head *xdpq_pifo_head_bucket(const struct xdpq_pifo *p)
+{
+	return p->count ? &p->buckets[p->head & (p->nbuckets - 1)] : NULL;
+}
+
+/* n entries were unlinked from the front of bucket, the head bucket. If it
+ * is empty now, unmark it and move the head on to the next non-empty one.
+ */
+static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
+				   const struct list_head *bucket,
+				   unsigned int n)
+{
+	u32 mask = p->nbuckets - 1, start, next;
+
+	p->count -= n;
+	if (!list_empty(bucket))
+		return;
+	start = p->head & mask;
+	xdpq_pifo_clear(p, start);
+	if (!p->count)
+		return;
+	/* Every entry is in [head, base + nbuckets), less than nbuckets
+	 * above the old head, so the first bucket found from the head's on,
+	 * or by wrapping around, is the next head. Usually it is in the same
+	 * bitmap word; base may lag far behind.
+	 */
+	next = xdpq_pifo_find_from(p, start);
+	if (next == p->nbuckets)
+		next = xdpq_pifo_find_from(p, 0);
+	WRITE_ONCE(p->head, p->head + ((next - start) & mask));
+}
+
 /* Remove and return the head entry, or NULL if the queue is empty. */
 static inline struct list_head *xdpq_pifo_pop(struct xdpq_pifo *p)
 {
-	u32 mask = p->nbuckets - 1, head, start, next;
-	struct list_head *entry;
+	struct list_head *bucket = xdpq_pifo_head_bucket(p), *entry;
 
-	if (!p->count)
+	if (!bucket)
 		return NULL;
-
-	head = p->head & mask;
-	entry = p->buckets[head].next;
+	entry = bucket->next;
 	list_del(entry);
-	p->count--;
-
-	if (list_empty(&p->buckets[head])) {
-		xdpq_pifo_clear(p, head);
-		if (p->count) {
-			/* Every entry is in [head, base + nbuckets), less
-			 * than nbuckets above the old head, so the first
-			 * bucket found from the head's on, or by wrapping
-			 * around, is the next head. Usually it is in the
-			 * same bitmap word; base may lag far behind.
-			 */
-			start = head;
-			next = xdpq_pifo_find_from(p, start);
-			if (next == p->nbuckets)
-				next = xdpq_pifo_find_from(p, 0);
-			WRITE_ONCE(p->head, p->head + ((next - start) & mask));
-		}
-	}
+	xdpq_pifo_taken(p, bucket, 1);
 	return entry;
+}
+
+/* Remove up to n of the lowest ranked frames into frames, in order, adding
+ * their lengths to *bytes, each while *bytes is still below max_bytes (the
+ * last may take it past); return how many. The frames of a bucket leave
+ * as one run, cut off its list by the FIFO core.
+ */
+static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
+					      struct xdp_frame **frames,
+					      unsigned int n, u64 max_bytes,
+					      u64 *bytes)
+{
+	struct list_head *bucket;
+	unsigned int i = 0, run;
+
+	while (i < n && *bytes < max_bytes &&
+	       (bucket = xdpq_pifo_head_bucket(p))) {
+		run = xdpq_fifo_pop_bulk(bucket, frames + i, n - i, max_bytes,
+					 bytes);
+		/* The head bucket holds a frame while count says so */
+		if (WARN_ON_ONCE(!run))
+			break;
+		xdpq_pifo_taken(p, bucket, run);
+		i += run;
+	}
+	return i;
 }
 
 #endif /* __KERNEL_BPF_QUEUE_MAP_PIFO_H__ */

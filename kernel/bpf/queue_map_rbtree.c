@@ -65,8 +65,18 @@ static unsigned int xdpq_rbtree_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 						 unsigned int n, u64 max_bytes,
 						 u64 *bytes)
 {
-	return xdpq_dequeue_bulk_each(q, subq, frames, n, max_bytes, bytes,
-				      xdpq_rbtree_map_dequeue);
+	struct xdpq_rbtree *t = xdpq_rbtree(q);
+	struct xdpq_node *node;
+	unsigned int i;
+
+	for (i = 0; i < n && *bytes < max_bytes; i++) {
+		node = xdpq_rbtree_pop(t);
+		if (!node)
+			break;
+		frames[i] = xdpq_node_frame(node);
+		*bytes += frames[i]->len;
+	}
+	return i;
 }
 
 static void xdpq_rbtree_map_requeue(struct xdpq_map *q, struct xdpq_node *node)

@@ -26,6 +26,7 @@
 #include "xdpq_model.h"
 
 #define FUZZ_NODES	4096
+#define FUZZ_BULK	16	/* frames per bulk, at most */
 
 struct fuzz_input {
 	const u8 *data;
@@ -141,6 +142,47 @@ static inline void fuzz_dequeued(struct fuzz_nodes *fn, struct model *m,
 		   (unsigned long long)node->node.rank, want.id,
 		   (unsigned long long)want.rank);
 	fn->held[fn->nheld++] = node;
+}
+
+/* The operands of a bulk dequeue: up to FUZZ_BULK frames, with *bytes
+ * already counted against a budget of *max_bytes.
+ */
+static inline void fuzz_bulk_args(struct fuzz_input *in, unsigned int *n,
+				  u64 *bytes, u64 *max_bytes)
+{
+	*n = fuzz_byte(in) % (FUZZ_BULK + 1);
+	*bytes = fuzz_byte(in);
+	*max_bytes = *bytes + fuzz_byte(in) * 8;
+}
+
+/* A bulk dequeue of n frames, with bytes counted before it against
+ * max_bytes, returned got frames and left the count at *after. They must
+ * be the model's next ones, each taken while the bytes before it were
+ * below the budget, and the bulk may only stop short of n frames at the
+ * budget or once the model is empty. They are then held.
+ */
+static inline void fuzz_dequeued_bulk(struct fuzz_nodes *fn, struct model *m,
+				      struct xdp_frame **frames,
+				      unsigned int got, unsigned int n,
+				      u64 bytes, u64 max_bytes, u64 after)
+{
+	unsigned int i;
+
+	FUZZ_CHECK(got <= n, "%u frames for a bulk of %u", got, n);
+	for (i = 0; i < got; i++) {
+		FUZZ_CHECK(bytes < max_bytes,
+			   "frame %u of %u taken at %llu bytes, budget %llu",
+			   i, got, (unsigned long long)bytes,
+			   (unsigned long long)max_bytes);
+		bytes += frames[i]->len;
+		fuzz_dequeued(fn, m, model_node_of(xdpq_frame_node(frames[i])));
+	}
+	FUZZ_CHECK(after == bytes, "%llu bytes, the frames add up to %llu",
+		   (unsigned long long)after, (unsigned long long)bytes);
+	FUZZ_CHECK(got == n || bytes >= max_bytes || !m->n,
+		   "%u of %u frames with %llu of %llu bytes and %u queued", got,
+		   n, (unsigned long long)bytes, (unsigned long long)max_bytes,
+		   m->n);
 }
 
 /* The map core's conditional dequeue (BPF_XDP_DEQUEUE_RANK_LE): whether

@@ -5,18 +5,17 @@
  *
  * The first byte picks the number of sub-queues, 1 to FIFO_FUZZ_SUBQ.
  * The operations: enqueue of a bulk of frames of some lengths, each to
- * some sub-queue, dequeue from one, bulk dequeue from one of up to FIFO_FUZZ_BULK frames
- * within a byte budget, requeue of the last node dequeued to the head of
- * its sub-queue, release of it, and a full comparison of every sub-queue's
- * list with its model. The emptiness
- * of the sub-queue an operation touched is compared after it; at the end
+ * some sub-queue, dequeue from one, bulk dequeue from one of up to
+ * FUZZ_BULK frames within a byte budget, requeue of the last node
+ * dequeued to the head of its sub-queue, release of it, and a full
+ * comparison of every sub-queue's list with its model. The emptiness of
+ * the sub-queue an operation touched is compared after it; at the end
  * every list, then each sub-queue is drained in order.
  */
 #include "../../../kernel/bpf/queue_map_fifo.h"
 #include "xdpq_fuzz.h"
 
 #define FIFO_FUZZ_SUBQ	4
-#define FIFO_FUZZ_BULK	16
 
 enum {
 	FIFO_PUSH,
@@ -43,7 +42,7 @@ static u32 fifo_pick_subq(struct fuzz_input *in)
  */
 static u32 fifo_push(struct fuzz_input *in, unsigned int n)
 {
-	struct xdp_frame *frames[FIFO_FUZZ_BULK];
+	struct xdp_frame *frames[FUZZ_BULK];
 	struct model_node *node;
 	unsigned int i;
 	u32 subq = 0;
@@ -70,32 +69,18 @@ static void fifo_pop(u32 subq)
 		      x ? model_node_of(x) : NULL);
 }
 
-/* The frames must be the model's next ones, each taken while the bytes
- * before it were below the budget, and the bulk may only stop short of n
- * frames at the budget or at the end of the sub-queue.
- */
-static void fifo_pop_bulk(u32 subq, unsigned int n, u64 bytes, u64 budget)
+static void fifo_pop_bulk(struct fuzz_input *in, u32 subq)
 {
-	struct xdp_frame *frames[FIFO_FUZZ_BULK];
-	unsigned int i, got;
-	u64 sum = bytes;
+	struct xdp_frame *frames[FUZZ_BULK];
+	u64 bytes, max_bytes, after;
+	unsigned int n, got;
 
-	got = xdpq_fifo_pop_bulk(&fifo_subq[subq], frames, n, budget, &bytes);
-	FUZZ_CHECK(got <= n, "%u frames for a bulk of %u", got, n);
-	for (i = 0; i < got; i++) {
-		FUZZ_CHECK(sum < budget, "frame %u of %u taken at %llu bytes, budget %llu",
-			   i, got, (unsigned long long)sum,
-			   (unsigned long long)budget);
-		sum += frames[i]->len;
-		fuzz_dequeued(&fifo_nodes, &fifo_model[subq],
-			      model_node_of(xdpq_frame_node(frames[i])));
-	}
-	FUZZ_CHECK(bytes == sum, "%llu bytes, the frames add up to %llu",
-		   (unsigned long long)bytes, (unsigned long long)sum);
-	FUZZ_CHECK(got == n || sum >= budget || !fifo_model[subq].n,
-		   "%u of %u frames with %llu of %llu bytes and %u queued", got,
-		   n, (unsigned long long)sum, (unsigned long long)budget,
-		   fifo_model[subq].n);
+	fuzz_bulk_args(in, &n, &bytes, &max_bytes);
+	after = bytes;
+	got = xdpq_fifo_pop_bulk(&fifo_subq[subq], frames, n, max_bytes,
+				 &after);
+	fuzz_dequeued_bulk(&fifo_nodes, &fifo_model[subq], frames, got, n,
+			   bytes, max_bytes, after);
 }
 
 /* Returns the sub-queue it went back to. */
@@ -127,22 +112,16 @@ static void fifo_op(struct fuzz_input *in)
 
 	switch (fuzz_byte(in) % FIFO_NR_OPS) {
 	case FIFO_PUSH:
-		subq = fifo_push(in, 1 + fuzz_byte(in) % FIFO_FUZZ_BULK);
+		subq = fifo_push(in, 1 + fuzz_byte(in) % FUZZ_BULK);
 		break;
 	case FIFO_POP:
 		subq = fifo_pick_subq(in);
 		fifo_pop(subq);
 		break;
-	case FIFO_POP_BULK: {
-		unsigned int n;
-		u64 bytes;
-
+	case FIFO_POP_BULK:
 		subq = fifo_pick_subq(in);
-		n = fuzz_byte(in) % (FIFO_FUZZ_BULK + 1);
-		bytes = fuzz_byte(in);
-		fifo_pop_bulk(subq, n, bytes, bytes + fuzz_byte(in) * 8);
+		fifo_pop_bulk(in, subq);
 		break;
-	}
 	case FIFO_REQUEUE:
 		subq = fifo_requeue();
 		break;

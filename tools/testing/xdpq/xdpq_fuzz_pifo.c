@@ -4,13 +4,15 @@
  *
  * The first byte picks the window, 2^(byte % 21) buckets: every size up
  * to XDPQ_PIFO_MAX_BUCKETS, so one to four bitmap levels. The operations
- * are those the map makes of the core: enqueue, strict or not; dequeue;
- * conditional dequeue; requeue of the last entry dequeued, whose rank may
- * have to move if the window moved meanwhile; release of it; the lockless
- * range check of the map's admit; and a full comparison of buckets and
- * bitmap with the model. Count, window start and head are compared after
- * every operation. At the end the whole core is compared, drained in order
- * and checked empty, bitmap included.
+ * are those the map makes of the core: enqueue of a frame of some length,
+ * strict or not; dequeue; bulk dequeue of up to FUZZ_BULK frames within a
+ * byte budget, across buckets; conditional dequeue; requeue of the last
+ * entry dequeued, whose rank may have to move if the window moved
+ * meanwhile; release of it; the lockless range check of the map's admit;
+ * and a full comparison of buckets and bitmap with the model. Count,
+ * window start and head are compared after every operation. At the end
+ * the whole core is compared, drained in order and checked empty, bitmap
+ * included.
  */
 #include "xdpq_fuzz.h"
 
@@ -23,6 +25,7 @@ enum {
 	PIFO_RELEASE,
 	PIFO_BEYOND,
 	PIFO_CHECK,
+	PIFO_POP_BULK,
 	PIFO_NR_OPS,
 };
 
@@ -52,6 +55,7 @@ static void pifo_push(struct fuzz_input *in, bool strict)
 
 	if (!node)
 		return;
+	node->frame.len = fuzz_byte(in) + 1;
 	if (pifo_model.n)	/* the map only asks a non-empty queue */
 		FUZZ_CHECK(xdpq_pifo_beyond(&pifo, rank) ==
 			   model_pifo_beyond(&pifo_model, rank),
@@ -79,6 +83,19 @@ static void pifo_pop(void)
 
 	fuzz_dequeued(&pifo_nodes, &pifo_model,
 		      entry ? model_node_of_list(entry) : NULL);
+}
+
+static void pifo_pop_bulk(struct fuzz_input *in)
+{
+	struct xdp_frame *frames[FUZZ_BULK];
+	u64 bytes, max_bytes, after;
+	unsigned int n, got;
+
+	fuzz_bulk_args(in, &n, &bytes, &max_bytes);
+	after = bytes;
+	got = xdpq_pifo_pop_bulk(&pifo, frames, n, max_bytes, &after);
+	fuzz_dequeued_bulk(&pifo_nodes, &pifo_model, frames, got, n, bytes,
+			   max_bytes, after);
 }
 
 static void pifo_pop_due(struct fuzz_input *in)
@@ -127,6 +144,9 @@ static void pifo_op(struct fuzz_input *in)
 		break;
 	case PIFO_POP:
 		pifo_pop();
+		break;
+	case PIFO_POP_BULK:
+		pifo_pop_bulk(in);
 		break;
 	case PIFO_POP_DUE:
 		pifo_pop_due(in);

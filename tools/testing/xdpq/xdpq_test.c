@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Randomised property tests of the XDP queue map ordering cores.
  *
- * Each core is driven with a random mix of enqueues and dequeues and
+ * Each core is driven with a random mix of enqueues and dequeues (for
+ * the PIFO also bulk dequeues within a byte budget) and
  * compared, operation by operation, with a reference model: a list kept
  * sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
  * ranks below the head, and for the PIFO ranks beyond the window (clamped
@@ -17,6 +18,8 @@
  * Usage: xdpq_test [ops per configuration] [seed]
  */
 #include "xdpq_model.h"
+
+#define PIFO_TEST_BULK	16	/* frames per bulk dequeue, at most */
 
 static struct model model;
 static struct model_pool pool;
@@ -131,6 +134,7 @@ static bool pifo_test_push(struct xdpq_pifo *p, u64 *clock, bool prio,
 		CHECK(model_eff == rank && model.base == 0,
 		      "priority %llu moved", (unsigned long long)rank);
 
+	t->frame.len = 1 + rnd_below(1500);
 	err = xdpq_pifo_push(p, &t->node.list, rank, strict, &eff);
 	CHECK(err == (place == MODEL_REFUSED ? -ERANGE : 0), "push err %d", err);
 	if (err) {
@@ -166,6 +170,40 @@ static void pifo_test_pop(struct xdpq_pifo *p)
 	model_pool_put(&pool, t);
 }
 
+/* A bulk of up to PIFO_TEST_BULK frames within a budget of bytes, as the
+ * map's dequeue_bulk takes them; returns how many.
+ */
+static unsigned int pifo_test_pop_bulk(struct xdpq_pifo *p)
+{
+	struct xdp_frame *frames[PIFO_TEST_BULK];
+	unsigned int n = rnd_below(PIFO_TEST_BULK + 1), got, i;
+	u64 budget = rnd_below(PIFO_TEST_BULK * 1500), bytes = 0, sum = 0;
+	struct model_entry r;
+	struct model_node *t;
+
+	got = xdpq_pifo_pop_bulk(p, frames, n, budget, &bytes);
+	CHECK(got <= n && got <= model.n, "bulk of %u took %u of %u", n, got,
+	      model.n);
+	for (i = 0; i < got; i++) {
+		CHECK(sum < budget, "frame %u taken at %llu bytes, budget %llu",
+		      i, (unsigned long long)sum, (unsigned long long)budget);
+		sum += frames[i]->len;
+		r = model_pop(&model);
+		t = model_node_of(xdpq_frame_node(frames[i]));
+		CHECK(t->id == r.id && t->node.rank == r.rank,
+		      "bulk id %u rank %llu, want id %u rank %llu", t->id,
+		      (unsigned long long)t->node.rank, r.id,
+		      (unsigned long long)r.rank);
+		model_pool_put(&pool, t);
+	}
+	CHECK(bytes == sum, "bulk counted %llu bytes of %llu",
+	      (unsigned long long)bytes, (unsigned long long)sum);
+	CHECK(got == n || sum >= budget || !model.n,
+	      "bulk stopped at %u of %u, %llu of %llu bytes, %u queued", got,
+	      n, (unsigned long long)sum, (unsigned long long)budget, model.n);
+	return got;
+}
+
 /* Ranks go in relative to a clock that sweeps over many windows (see
  * pifo_test_rank()); with prio, they are priorities 0..nbuckets - 1: they
  * stay inside the initial window, so none is adjusted.
@@ -189,9 +227,11 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	for (op = 0; op < ops; op++) {
 		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
 			enq += pifo_test_push(&p, &clock, prio, placed);
-		} else {
+		} else if (rnd_below(4)) {
 			deq += !!model.n;
 			pifo_test_pop(&p);
+		} else {
+			deq += pifo_test_pop_bulk(&p);
 		}
 		CHECK_MODEL(model_pifo_head_mismatch(&p, &model));
 		if (model.n > maxdepth)
