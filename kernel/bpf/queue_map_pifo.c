@@ -99,7 +99,8 @@ static unsigned int xdpq_pifo_map_enqueue_batch(struct xdpq_map *q,
 					    &node->rank)))
 			continue;
 		/* Keep the refused frames behind the queued ones */
-		swap(frames[queued], frames[i]);
+		if (unlikely(queued != i))
+			swap(frames[queued], frames[i]);
 		queued++;
 	}
 	return queued;

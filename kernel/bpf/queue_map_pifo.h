@@ -29,8 +29,9 @@
  * With ranks that only grow, the window follows them forever; with ranks
  * from a fixed range of nbuckets (priorities), the order is exact.
  *
- * Cost. Insert is O(levels) to mark the bucket, remove is O(1) unless the
- * head bucket empties, then O(levels) to find the next one; levels is
+ * Cost. Insert is O(1), one bitmap word, unless the word of its bucket was
+ * empty, then O(levels) to mark the levels above; remove is O(1) unless
+ * the head bucket empties, then O(levels) to find the next one; levels is
  * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS. A bulk remove is
  * O(1) per entry and O(levels) per bucket it empties.
  *
@@ -72,7 +73,8 @@ struct xdpq_pifo {
 };
 
 /* Number of bitmap words for nbuckets buckets (a power of two, at most
- * XDPQ_PIFO_MAX_BUCKETS), and the level layout if p is not NULL.
+ * XDPQ_PIFO_MAX_BUCKETS), and the level layout if p is not NULL: the leaf
+ * level first, from word 0, which xdpq_pifo_set() relies on.
  */
 static inline u32 xdpq_pifo_layout(struct xdpq_pifo *p, u32 nbuckets)
 {
@@ -118,18 +120,21 @@ static inline u64 *xdpq_pifo_word(struct xdpq_pifo *p, u32 level, u32 bit)
 	return &p->bitmap[p->level_off[level] + bit / 64];
 }
 
+/* Mark bucket non-empty. Level 0 starts at word 0 and is the only level
+ * touched when the bucket's word already had a bit set: the usual insert.
+ */
 static inline void xdpq_pifo_set(struct xdpq_pifo *p, u32 bucket)
 {
+	u64 *w = &p->bitmap[bucket / 64];
+	u64 old = *w;
 	u32 level;
 
-	for (level = 0; level < p->levels; level++) {
-		u64 *w = xdpq_pifo_word(p, level, bucket);
-		u64 old = *w;
-
-		*w = old | (1ULL << (bucket % 64));
-		if (old)	/* the upper levels are marked already */
-			break;
+	*w = old | (1ULL << (bucket % 64));
+	for (level = 1; !old && level < p->levels; level++) {
 		bucket /= 64;
+		w = xdpq_pifo_word(p, level, bucket);
+		old = *w;
+		*w = old | (1ULL << (bucket % 64));
 	}
 }
 
