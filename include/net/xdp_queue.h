@@ -78,9 +78,11 @@ struct xdpq_ops {
 		    int numa_node);
 	void (*destroy)(struct xdpq_map *q);
 	/* Optional, lockless: may refuse a redirect before the frame is
-	 * staged. key is the bpf_redirect_map() key, flags its flags.
+	 * staged. key is the bpf_redirect_map() key, flags the flags the
+	 * map's map_redirect kept of it (BPF_F_RANK_STRICT), only asked
+	 * about when there are some.
 	 */
-	int (*admit)(struct xdpq_map *q, u64 key, u64 flags);
+	int (*admit)(struct xdpq_map *q, u64 key, u32 flags);
 	/* Insert n frames; node->subq, node->rank and node->flags are set.
 	 * Returns the number of frames inserted. Frames the core refuses
 	 * (rank out of range) are moved behind the inserted ones and are

@@ -283,7 +283,7 @@ int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
 			return -ERANGE;
 		}
 		subq = key;
-	} else if (ops->admit) {
+	} else if (flags && ops->admit) {
 		int err = ops->admit(q, key, flags);
 
 		if (unlikely(err)) {

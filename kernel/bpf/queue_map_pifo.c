@@ -76,7 +76,7 @@ static void xdpq_pifo_map_destroy(struct xdpq_map *q)
 	bpf_map_area_free(p);
 }
 
-static int xdpq_pifo_map_admit(struct xdpq_map *q, u64 rank, u64 flags)
+static int xdpq_pifo_map_admit(struct xdpq_map *q, u64 rank, u32 flags)
 {
 	if ((flags & BPF_F_RANK_STRICT) && READ_ONCE(q->depth) &&
 	    xdpq_pifo_beyond(xdpq_pifo(q), rank))
