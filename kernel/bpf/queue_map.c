@@ -263,57 +263,94 @@ void __xdpq_map_flush(struct list_head *flush_list)
 	}
 }
 
-/* Runs from __xdp_do_redirect_frame(), with bottom halves disabled. key
- * and flags are those given to bpf_redirect_map(): the sub-queue index for
- * FIFO maps, the rank for rank ordered maps. On error the caller still
- * owns xdpf.
+/* xdpf joins a full bulk, which is flushed first; if other CPUs filled
+ * the map meanwhile, it is refused like any frame that finds the map full.
+ * Out of line, like the admit below, so that the usual enqueue calls
+ * nothing and needs no registers saved.
  */
-int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
-		     struct xdp_frame *xdpf)
+static noinline int xdpq_bulk_flush_add(struct xdpq_bulk *bq,
+					struct xdp_frame *xdpf)
 {
-	struct xdpq_map *q = xdpq_map(map);
-	struct xdpq_bulk *bq = this_cpu_ptr(q->bulk);
-	const struct xdpq_ops *ops = q->ops;
-	struct xdpq_node *node;
-	u32 subq = 0;
+	struct xdpq_map *q = bq->map;
 
-	if (!ops->rank_keyed) {
-		if (unlikely(key >= q->nr_subq)) {
-			xdpq_count(q, drop_range);
-			return -ERANGE;
-		}
-		subq = key;
-	} else if (flags && ops->admit) {
-		int err = ops->admit(q, key, flags);
-
-		if (unlikely(err)) {
-			xdpq_count(q, drop_range);
-			return err;
-		}
+	xdpq_bulk_flush(bq);
+	if (unlikely(READ_ONCE(q->depth) >= q->map.max_entries)) {
+		xdpq_count(q, drop_full);
+		return -EOVERFLOW;
 	}
+	bq->q[bq->count++] = xdpf;
+	return 0;
+}
+
+/* Stage xdpf in this CPU's bulk, its key checked already. */
+static __always_inline int __xdpq_map_enqueue(struct xdpq_map *q, u64 rank,
+					      u32 subq, u32 flags,
+					      struct xdp_frame *xdpf)
+{
+	struct xdpq_bulk *bq = this_cpu_ptr(q->bulk);
+	struct xdpq_node *node;
+
 	if (unlikely(!xdpq_frame_fits(xdpf))) {
 		xdpq_count(q, drop_headroom);
 		return -ENOSPC;
 	}
-	if (unlikely(READ_ONCE(q->depth) + bq->count >= map->max_entries)) {
+	if (unlikely(READ_ONCE(q->depth) + bq->count >= q->map.max_entries)) {
 		xdpq_count(q, drop_full);
 		return -EOVERFLOW;
 	}
 
-	if (unlikely(bq->count == XDPQ_BULK_SIZE))
-		xdpq_bulk_flush(bq);
-
 	node = xdpq_frame_node(xdpf);
 	node->map = q;
-	node->rank = ops->rank_keyed ? key : 0;
+	node->rank = rank;
 	node->subq = subq;
 	node->flags = flags;
 
 	if (!bq->flush_node.prev)
 		list_add(&bq->flush_node,
 			 bpf_net_ctx_get_queue_map_flush_list());
+	if (unlikely(bq->count == XDPQ_BULK_SIZE))
+		return xdpq_bulk_flush_add(bq, xdpf);
 	bq->q[bq->count++] = xdpf;
 	return 0;
+}
+
+/* A rank ordered map's admit hook has a say in the redirect. */
+static noinline int xdpq_map_enqueue_admit(struct xdpq_map *q, u64 rank,
+					   u32 flags, struct xdp_frame *xdpf)
+{
+	int err = q->ops->admit(q, rank, flags);
+
+	if (unlikely(err)) {
+		xdpq_count(q, drop_range);
+		return err;
+	}
+	return __xdpq_map_enqueue(q, rank, 0, flags, xdpf);
+}
+
+/* Runs from __xdp_do_redirect_frame(), with bottom halves disabled. key
+ * is the bpf_redirect_map() key: the sub-queue index for FIFO maps, the
+ * rank for rank ordered maps; flags are what the map's map_redirect kept
+ * of its flags. On error the caller still owns xdpf.
+ */
+int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
+		     struct xdp_frame *xdpf)
+{
+	struct xdpq_map *q = xdpq_map(map);
+	const struct xdpq_ops *ops = q->ops;
+
+	/* One inlined body per kind of key, so that each sets up no more
+	 * than its own node fields.
+	 */
+	if (ops->rank_keyed) {
+		if (flags && ops->admit)
+			return xdpq_map_enqueue_admit(q, key, flags, xdpf);
+		return __xdpq_map_enqueue(q, key, 0, flags, xdpf);
+	}
+	if (unlikely(key >= q->nr_subq)) {
+		xdpq_count(q, drop_range);
+		return -ERANGE;
+	}
+	return __xdpq_map_enqueue(q, 0, key, flags, xdpf);
 }
 
 /* Under q->lock, the map found empty: the timer whose callback looked,
