@@ -212,27 +212,48 @@ static void xdpq_subq_shrink(struct xdpq_map *q, u32 subq, u32 n)
 		clear_bit(subq, q->busy);
 }
 
+/* n frames were enqueued to sub-queue subq, under q->lock. */
+static void xdpq_subq_queued(struct xdpq_map *q, u32 subq, u32 n)
+{
+	xdpq_subq_grow(q, subq, n);
+	q->subq_stats[subq].enqueued += n;
+}
+
+/* The n frames a flush moved into the map, under q->lock. Rank ordered
+ * maps have one sub-queue, and FIFO schedulers often queue a bulk to one:
+ * each run of a sub-queue's frames is counted once, and with one
+ * sub-queue, the bulk as one run.
+ */
+static void xdpq_bulk_count(struct xdpq_map *q, struct xdp_frame **frames,
+			    unsigned int n)
+{
+	unsigned int i, run;
+
+	if (q->nr_subq == 1) {
+		if (n)
+			xdpq_subq_queued(q, 0, n);
+		return;
+	}
+	for (i = 0; i < n; i += run) {
+		u32 subq = xdpq_frame_node(frames[i])->subq;
+
+		for (run = 1; i + run < n &&
+		     xdpq_frame_node(frames[i + run])->subq == subq; run++)
+			;
+		xdpq_subq_queued(q, subq, run);
+	}
+}
+
 static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 {
 	struct xdpq_map *q = bq->map;
-	unsigned int i, run, n = bq->count, room, queued;
+	unsigned int i, n = bq->count, room, queued;
 	LIST_HEAD(waiters);
 
 	spin_lock_bh(&q->lock);
 	room = min_t(u64, n, q->map.max_entries - q->depth);
 	queued = q->ops->enqueue_batch(q, bq->q, room);
-	/* Rank ordered maps have one sub-queue, and FIFO schedulers often
-	 * queue a bulk to one: count each run of a sub-queue's frames once.
-	 */
-	for (i = 0; i < queued; i += run) {
-		u32 subq = xdpq_frame_node(bq->q[i])->subq;
-
-		for (run = 1; i + run < queued &&
-		     xdpq_frame_node(bq->q[i + run])->subq == subq; run++)
-			;
-		xdpq_subq_grow(q, subq, run);
-		q->subq_stats[subq].enqueued += run;
-	}
+	xdpq_bulk_count(q, bq->q, queued);
 	smp_wmb();	/* sub-queue depths before q->depth: xdpq_subq_idle() */
 	WRITE_ONCE(q->depth, q->depth + queued);
 	q->enqueued += queued;
