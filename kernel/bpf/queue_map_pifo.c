@@ -177,9 +177,11 @@ static long xdpq_pifo_map_redirect(struct bpf_map *map, u64 rank, u64 flags)
 	long ret = __bpf_xdp_redirect_map(map, rank, flags, BPF_F_RANK_STRICT,
 					  xdpq_map_redirect_target);
 
-	/* __bpf_xdp_redirect_map() only keeps the broadcast flags */
-	if (ret == XDP_REDIRECT)
-		bpf_net_ctx_get_ri()->flags = flags & BPF_F_RANK_STRICT;
+	/* __bpf_xdp_redirect_map() only keeps the broadcast flags, and
+	 * clears ri->flags otherwise.
+	 */
+	if (unlikely(flags & BPF_F_RANK_STRICT) && ret == XDP_REDIRECT)
+		bpf_net_ctx_get_ri()->flags = BPF_F_RANK_STRICT;
 	return ret;
 }
 
