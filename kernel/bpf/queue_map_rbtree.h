@@ -7,7 +7,7 @@
  * (amortised O(1) rebalancing).
  *
  * Equal ranks leave in arrival order without a sequence number:
- * rb_add_cached() descends to the right on ties, so a new node is placed
+ * an insert descends to the right on ties, so a new node is placed
  * after every node of equal rank in an in-order walk, and rotations keep
  * the in-order sequence.
  *
@@ -31,20 +31,32 @@ static inline struct xdpq_node *xdpq_rbtree_node(const struct rb_node *rb)
 	return rb_entry(rb, struct xdpq_node, rb);
 }
 
-static inline bool xdpq_rbtree_less(struct rb_node *a, const struct rb_node *b)
-{
-	return xdpq_rbtree_node(a)->rank < xdpq_rbtree_node(b)->rank;
-}
-
 static inline void xdpq_rbtree_init(struct xdpq_rbtree *t)
 {
 	t->root = RB_ROOT_CACHED;
 }
 
+/* Queue node behind the nodes of its rank. As rb_add_cached(), but the
+ * node becomes the leftmost exactly when it is linked as the left child of
+ * the leftmost node, which is checked once instead of at every level.
+ */
 static inline void xdpq_rbtree_push(struct xdpq_rbtree *t,
 				    struct xdpq_node *node)
 {
-	rb_add_cached(&node->rb, &t->root, xdpq_rbtree_less);
+	struct rb_node **link = &t->root.rb_root.rb_node, *parent = NULL;
+	u64 rank = node->rank;
+
+	while (*link) {
+		parent = *link;
+		if (rank < xdpq_rbtree_node(parent)->rank)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&node->rb, parent, link);
+	rb_insert_color_cached(&node->rb, &t->root,
+			       !parent || (parent == t->root.rb_leftmost &&
+					   link == &parent->rb_left));
 }
 
 static inline bool xdpq_rbtree_peek(const struct xdpq_rbtree *t, u64 *rank)
