@@ -306,9 +306,9 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s,
 				   struct xdpq_map *q, unsigned int n)
 {
-	unsigned int i, count = bq->count;
+	unsigned int i, count = bq->count, end = count + n;
 
-	for (i = count; i < bq->count + n; i++) {
+	for (i = count; i < end; i++) {
 		struct xdp_frame *frame = bq->q[i];
 
 		if (unlikely(!xdp_packet_usual_frame(s, frame)) &&
