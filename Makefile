@@ -1,6 +1,6 @@
 # xdpq: packet queueing and scheduling for XDP, on Linux 6.12.
 #
-#   make check        build everything, run the selftests in a QEMU guest
+#   make check        build everything, write the series, run the selftests in a QEMU guest
 #   make unit         the queue maps' ordering cores, natively, against models
 #   make fuzz         libFuzzer on the ordering cores, FUZZ_SECONDS (60) each
 #   make bench-native the ordering cores' native microbenchmark
@@ -77,7 +77,7 @@ bench-native: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/xdpq bench BENCH_CSV=$(BUILD)/bench/native.csv
 
 # T=name runs only the matching tests (test_progs -t).
-check: lint unit fuzz selftests
+check: lint patches unit fuzz selftests
 	@harness/selftests/check.sh $(BZIMAGE) $(SELFTESTS) $(if $(T),-t $(T))
 
 run: selftests
