@@ -138,30 +138,35 @@ static inline void xdpq_pifo_set(struct xdpq_pifo *p, u32 bucket)
 	}
 }
 
+/* Mark bucket empty, and the levels above as far as their words empty. */
 static inline void xdpq_pifo_clear(struct xdpq_pifo *p, u32 bucket)
 {
+	u64 *w = &p->bitmap[bucket / 64];
 	u32 level;
 
-	for (level = 0; level < p->levels; level++) {
-		u64 *w = xdpq_pifo_word(p, level, bucket);
-
-		*w &= ~(1ULL << (bucket % 64));
-		if (*w)		/* the upper levels stay marked */
-			break;
+	*w &= ~(1ULL << (bucket % 64));
+	for (level = 1; !*w && level < p->levels; level++) {
 		bucket /= 64;
+		w = xdpq_pifo_word(p, level, bucket);
+		*w &= ~(1ULL << (bucket % 64));
 	}
 }
 
-/* Lowest non-empty bucket at or after bucket, or nbuckets if none. Climbs
- * while the rest of the current word is empty, then descends along the
+/* Lowest non-empty bucket at or after bucket (below nbuckets), or nbuckets
+ * if none. Usually it is in the rest of bucket's own word. Otherwise climb
+ * while the rest of the current word is empty, then descend along the
  * lowest set bits: at most two word operations per level.
  */
 static inline u32 xdpq_pifo_find_from(struct xdpq_pifo *p, u32 bucket)
 {
-	u32 level, bit = bucket;
-	u64 w;
+	u64 w = p->bitmap[bucket / 64] & (~0ULL << (bucket % 64));
+	u32 level, bit;
 
-	for (level = 0; level < p->levels; level++) {
+	if (w)
+		return (bucket & ~63U) + __ffs64(w);
+	/* The next word of a level is the next bit one up */
+	bit = bucket / 64 + 1;
+	for (level = 1; level < p->levels; level++) {
 		if (bit >= p->level_bits[level])
 			return p->nbuckets;
 		w = *xdpq_pifo_word(p, level, bit) & (~0ULL << (bit % 64));
@@ -169,7 +174,6 @@ static inline u32 xdpq_pifo_find_from(struct xdpq_pifo *p, u32 bucket)
 			bit = (bit & ~63U) + __ffs64(w);
 			goto descend;
 		}
-		/* The next word of this level is the next bit one up */
 		bit = bit / 64 + 1;
 	}
 	return p->nbuckets;
