@@ -88,14 +88,17 @@ run: selftests
 
 # The guest benchmark after the native one (harness/bench): results, plots
 # and the report in build/bench/. The report runs on whatever the guest
-# wrote, then the guest's status is passed on.
+# wrote, then the guest's status is passed on. Its guest gets the memory
+# that a standing queue of 1M live frames, a 4 KiB page each, needs.
+BENCH_GUEST_MEM ?= 6G
 bench: selftests bench-native
 	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
 	@{ date -u; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-; \
 		echo "$$(nproc) CPUs, load average before $$(cut -d' ' -f1-3 /proc/loadavg)"; } \
 		>$(BUILD)/bench/host.txt
 	@rm -rf $(BUILD)/bench/guest	# so that the report never reads an earlier run
-	@XDPQ_ICOUNT=1 harness/guest/run.sh --timeout 1800 --results $(BUILD)/bench/guest $(BZIMAGE) \
+	@XDPQ_ICOUNT=1 XDPQ_GUEST_MEM=$(BENCH_GUEST_MEM) harness/guest/run.sh --timeout 1800 \
+		--results $(BUILD)/bench/guest $(BZIMAGE) \
 		$(BUILD)/bench/xdpq_bench.sh $(BUILD)/bench; rc=$$?; \
 		echo "load average after $$(cut -d' ' -f1-3 /proc/loadavg)" >>$(BUILD)/bench/host.txt; \
 		python3 harness/bench/xdpq_bench_report.py $(BUILD)/bench && exit $$rc

@@ -7,11 +7,12 @@
 # What the command writes into /run/xdpq/results in the guest ends up in
 # DIR with --results.
 #
-# The guest has 2 vCPUs, 2 GiB and two virtio-net NICs (eth0, eth1) on one
-# QEMU hub, so frames eth0 transmits arrive on eth1.  It runs under KVM only
-# when the CPU really has VMX/SVM and /dev/kvm opens (a PVM /dev/kvm cannot
-# boot a stock kernel), otherwise under TCG (single-threaded; XDPQ_TCG_THREAD=multi
-# for multi-threaded).
+# The guest has 2 vCPUs, 2 GiB (XDPQ_GUEST_MEM, in QEMU's -m syntax, sets
+# another size) and two virtio-net NICs (eth0, eth1) on one QEMU hub, so
+# frames eth0 transmits arrive on eth1.  It runs under KVM only when the
+# CPU really has VMX/SVM and /dev/kvm opens (a PVM /dev/kvm cannot boot a
+# stock kernel), otherwise under TCG (single-threaded;
+# XDPQ_TCG_THREAD=multi for multi-threaded).
 #
 # Exit status: the command's; 124 when the guest timed out or never
 # reported; 125 when the kernel logged a splat (BUG, WARNING, KASAN,
@@ -63,7 +64,7 @@ append+=" init=$repo/harness/guest/init.sh panic=-1 net.ifnames=0"
 # timeout. That is the emulator, not a stalled kernel: wait longer.
 [ "$accel" = kvm ] || append+=" rcupdate.rcu_cpu_stall_timeout=120"
 
-qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" "${plugin[@]}" -cpu "$cpu" -smp 2 -m 2G
+qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" "${plugin[@]}" -cpu "$cpu" -smp 2 -m "${XDPQ_GUEST_MEM:-2G}"
 	-kernel "$kernel" -append "$append" -no-reboot -display none
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
