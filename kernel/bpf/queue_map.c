@@ -20,7 +20,10 @@
  * xdpq_node, lives in the frame's headroom right after the xdp_frame, so
  * queueing allocates nothing. A frame whose headroom cannot hold the node
  * next to its metadata is refused with -ENOSPC. max_entries caps the
- * number of frames the map holds at once.
+ * number of frames the map holds at once, but for the frames a device
+ * gave back (xdpq_map_requeue()): they were accepted once and are not
+ * dropped, and the map takes no new frames until it is below its size
+ * again.
  *
  * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue(), which runs
  * in the NAPI (or cpumap kthread, or live test_run) context of the
@@ -251,7 +254,9 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 	LIST_HEAD(waiters);
 
 	spin_lock_bh(&q->lock);
-	room = min_t(u64, n, q->map.max_entries - q->depth);
+	/* Frames given back by a device may hold the map above its size */
+	room = q->depth < q->map.max_entries ?
+	       min_t(u64, n, q->map.max_entries - q->depth) : 0;
 	queued = q->ops->enqueue_batch(q, bq->q, room);
 	xdpq_bulk_count(q, bq->q, queued);
 	smp_wmb();	/* sub-queue depths before q->depth: xdpq_subq_idle() */
@@ -483,7 +488,8 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 }
 
 /* Give a dequeued frame back to its queue, at the head, as if it had
- * never left: a send that the target refused.
+ * never left: a send that the target refused. Also when other CPUs
+ * filled the map meanwhile: q->depth may then exceed max_entries.
  */
 void xdpq_map_requeue(struct xdp_frame *xdpf)
 {
