@@ -178,7 +178,7 @@ static long xdpq_pifo_map_redirect(struct bpf_map *map, u64 rank, u64 flags)
 					  xdpq_map_redirect_target);
 
 	/* __bpf_xdp_redirect_map() only keeps the broadcast flags, and
-	 * clears ri->flags otherwise.
+	 * clears ri->flags otherwise: the lookup, the map itself, never fails.
 	 */
 	if (unlikely(flags & BPF_F_RANK_STRICT) && ret == XDP_REDIRECT)
 		bpf_net_ctx_get_ri()->flags = BPF_F_RANK_STRICT;

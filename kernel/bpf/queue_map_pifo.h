@@ -74,7 +74,8 @@ struct xdpq_pifo {
 
 /* Number of bitmap words for nbuckets buckets (a power of two, at most
  * XDPQ_PIFO_MAX_BUCKETS), and the level layout if p is not NULL: the leaf
- * level first, from word 0, which xdpq_pifo_set() relies on.
+ * level first, from word 0, which xdpq_pifo_set(), xdpq_pifo_clear() and
+ * xdpq_pifo_find_from() rely on.
  */
 static inline u32 xdpq_pifo_layout(struct xdpq_pifo *p, u32 nbuckets)
 {
@@ -152,8 +153,8 @@ static inline void xdpq_pifo_clear(struct xdpq_pifo *p, u32 bucket)
 	}
 }
 
-/* Lowest non-empty bucket at or after bucket (below nbuckets), or nbuckets
- * if none. Usually it is in the rest of bucket's own word. Otherwise climb
+/* Lowest non-empty bucket at or after bucket, which must be below
+ * nbuckets, or nbuckets if none. Usually it is in the rest of bucket's own word. Otherwise climb
  * while the rest of the current word is empty, then descend along the
  * lowest set bits: at most two word operations per level.
  */
