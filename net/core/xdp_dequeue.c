@@ -120,9 +120,10 @@ struct xdp_packet_bulk {
 	struct bpf_map *timer_map;	/* the sender's timer, to wake */
 	void *timer_value;
 	unsigned int count;
-	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];
+	/* One more: the frame that finds the bulk full (xdp_packet_xmit()) */
+	struct xdp_frame *q[XDP_PACKET_BULK_SIZE + 1];
 	/* The frames' maps: a frame the device took may be gone at once. */
-	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE];
+	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE + 1];
 };
 
 static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
@@ -268,20 +269,23 @@ static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
 }
 
 /* Get the bulk ready to take frames for the sender's device: flush it if
- * it holds another device's frames or is full. A device over its XDP TX
- * limit takes no more frames (-EBUSY), and the sender's timer, if any, is
- * woken by the completion that brings it back. Frames count against the
- * limit once flushed, so checking once for the frames the bulk can take
- * answers for each of them. A flush whose frames the device's ring gave
- * back to their queues also stops the sender (-EBUSY), which would
- * otherwise take the same frames again; the flush arranged its wakeup.
+ * it holds another device's frames, or full of them (XDP_PACKET_BULK_SIZE
+ * before a bulk of frames is taken; a single frame goes out with the full
+ * bulk instead, see xdp_packet_xmit()). A device over its XDP TX limit
+ * takes no more frames (-EBUSY), and the sender's timer, if any, is woken
+ * by the completion that brings it back. Frames count against the limit
+ * once flushed, so checking once for the frames the bulk can take answers
+ * for each of them. A flush whose frames the device's ring gave back to
+ * their queues also stops the sender (-EBUSY), which would otherwise take
+ * the same frames again; the flush arranged its wakeup.
  */
 static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
-				   const struct xdp_packet_sender *s)
+				   const struct xdp_packet_sender *s,
+				   unsigned int full)
 {
 	struct net_device *dev = bq->dev;
 
-	if (bq->count && (dev != s->dev || bq->count == XDP_PACKET_BULK_SIZE) &&
+	if (bq->count && (dev != s->dev || bq->count >= full) &&
 	    xdp_packet_bulk_xmit(bq) && dev == s->dev)
 		return -EBUSY;
 	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
@@ -335,6 +339,12 @@ static void xdp_packet_bulk_added(void)
 		xdp_packet_flush_bulk();
 }
 
+/* Put frame on the bulk for ifindex. A frame that finds the bulk full
+ * goes out with it, so that if the device's ring gives frames back, it
+ * goes back to its queue behind the frames taken before it: then, as when
+ * the device is over its XDP TX limit, it returns -EBUSY with the frame
+ * back in its queue. Any other error leaves the frame to the caller.
+ */
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
 {
@@ -346,13 +356,20 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	err = xdp_packet_sender_init(&s, bq, q, ifindex);
 	if (likely(!err) && unlikely(!xdp_packet_usual_frame(&s, frame)))
 		err = xdp_packet_check_frame(&s, frame);
-	if (likely(!err))
-		err = xdp_packet_bulk_prepare(bq, &s);
+	if (likely(!err)) {
+		err = xdp_packet_bulk_prepare(bq, &s, XDP_PACKET_BULK_SIZE + 1);
+		if (err == -EBUSY)
+			xdpq_map_requeue(frame);
+	}
 	if (likely(!err)) {
 		bq->maps[bq->count] = q;
 		bq->q[bq->count++] = frame;
 		xdp_packet_bulk_set_sender(bq, &s);
-		xdp_packet_bulk_added();
+		/* Frames given back are a tail of the bulk: frame among them */
+		if (bq->count > XDP_PACKET_BULK_SIZE)
+			err = xdp_packet_bulk_xmit(bq) ? -EBUSY : 0;
+		else
+			xdp_packet_bulk_added();
 	}
 	rcu_read_unlock();
 	return err;
@@ -477,17 +494,19 @@ __bpf_kfunc s64 xdp_packet_nr_queued(void *map__map, u64 flags)
  * @flags: Must be 0.
  *
  * The frame is put on the device's bulk queue, which is flushed when the
- * timer callback returns, by xdp_packet_flush(), or at once outside of a
- * timer callback. The frame is consumed in all cases: sent, freed, or, if
- * the device is over its XDP TX limit, given back to the head of the queue
- * it came from.
+ * timer callback returns, by xdp_packet_flush(), at once outside of a
+ * timer callback, or with this frame when full. The frame is consumed in
+ * all cases: sent, freed, or, if the device is over its XDP TX limit or
+ * its ring gave back frames of the bulk flushed with this one, given back
+ * to the head of the queue it came from, behind the frames sent before it.
  *
- * Return: 0 on success; -EBUSY if the device is over its XDP TX limit: the
- * frame is back in its queue, and the timer whose callback called this is
- * started again once the device has room; otherwise a negative errno and
- * the frame was freed: -EINVAL for unknown @flags, -ENODEV if @ifindex was
- * not found, -ENETUNREACH if the namespace is gone, or the errors of the
- * device's readiness checks (e.g. -ENETDOWN, -EMSGSIZE, -EOPNOTSUPP).
+ * Return: 0 on success; -EBUSY if the device is over its XDP TX limit or
+ * its ring is full: the frame is back in its queue, and the timer whose
+ * callback called this is started again once the device has room;
+ * otherwise a negative errno and the frame was freed: -EINVAL for unknown
+ * @flags, -ENODEV if @ifindex was not found, -ENETUNREACH if the namespace
+ * is gone, or the errors of the device's readiness checks (e.g.
+ * -ENETDOWN, -EMSGSIZE, -EOPNOTSUPP).
  */
 __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 				u64 flags)
@@ -501,11 +520,7 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
 		err = -EOPNOTSUPP;
 	else
 		err = xdp_packet_xmit(q, frame, ifindex);
-	if (err == -EBUSY) {
-		xdpq_map_requeue(frame);
-		return err;
-	}
-	if (unlikely(err)) {
+	if (unlikely(err) && err != -EBUSY) {
 		xdp_return_frame(frame);
 		xdpq_count(q, send_failed);
 	}
@@ -570,7 +585,7 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	while (!err && taken < max_frames && *bytes < budget) {
 		u32 want;
 
-		err = xdp_packet_bulk_prepare(bq, &s);
+		err = xdp_packet_bulk_prepare(bq, &s, XDP_PACKET_BULK_SIZE);
 		if (err)
 			break;
 		want = min_t(u32, max_frames - taken,

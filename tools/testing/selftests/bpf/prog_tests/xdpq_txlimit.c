@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* XDP TX limits: a scheduler sends only what its target has room for,
  * sleeps while the target is full and is woken by the completion that
- * frees room. tun with a reader that pauses and resumes; veth, whose limit
+ * frees room. tun with a reader that pauses and resumes, and with a ring
+ * shorter than a bulk, which gives frames back; veth, whose limit
  * grows while its consumer starves and shrinks while it lags; strict
  * priority through a saturated target; and a virtio-net burst whose
  * frames the TX ring drops through a devmap and never through the queue.
@@ -206,6 +207,66 @@ static void test_tun_pause_resume(void)
 	ASSERT_GT(skel->bss->runs, runs, "woken");
 	ASSERT_GE(txl_stat("xdpq_tap", "wakeups"), 1, "woken by completions");
 	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "nothing in flight");
+out:
+	xdpq_tap_stop(reader);
+	free(reader);
+	xdpq_txlimit__destroy(skel);
+	leave_ns(nstoken);
+}
+
+#define ORDER_RING 8		/* tap txqueuelen: half a bulk */
+#define ORDER_OFFERED 2000
+
+/* A ring shorter than a bulk gives frames back to the queue on most
+ * flushes, among them the flushes of a bulk that the scheduler's
+ * seventeenth send filled: the frames come back to the head of the queue,
+ * that send's frame behind the others, and everything arrives once, in
+ * the order it was offered.
+ */
+static void test_tun_ring_gives_back_in_order(void)
+{
+	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	long long ring_full;
+	int tap, i;
+
+	if (!ASSERT_OK_PTR(reader, "reader"))
+		return;
+	reader->fd = -1;
+	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
+		goto out;
+	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
+		goto out;
+	SYS(out, "ip link set dev xdpq_tap txqueuelen %d up", ORDER_RING);
+	tap = if_nametoindex("xdpq_tap");
+	ring_full = txl_stat("xdpq_tap", "ring_full");
+	if (!ASSERT_GE(ring_full, 0, "tap has a limit"))
+		goto out;
+	skel = sched_start(tap, 0);
+	if (!skel)
+		goto out;
+	skel->bss->tag_ids = true;
+
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, ORDER_OFFERED, true),
+		       "offer"))
+		goto out;
+	if (!ASSERT_TRUE(wait_for(&reader->frames, ORDER_OFFERED, 20000), "all frames read"))
+		goto out;
+	usleep(50000);
+	st = queue_stats(skel);
+	ASSERT_GT(txl_stat("xdpq_tap", "ring_full") - ring_full, 0, "the ring gave frames back");
+	ASSERT_EQ(reader->frames, ORDER_OFFERED, "frames read");
+	ASSERT_EQ(st.sent, ORDER_OFFERED, "sent");
+	ASSERT_EQ(st.send_failed, 0, "send failures");
+	ASSERT_EQ(st.depth, 0, "queue drained");
+	for (i = 0; i < ORDER_OFFERED; i++)
+		if (!ASSERT_EQ(reader->tags[i], i, "offered order"))
+			break;
+	printf("%s: %d frames through a %d-frame ring, which was full %lld times\n",
+	       __func__, ORDER_OFFERED, ORDER_RING,
+	       txl_stat("xdpq_tap", "ring_full") - ring_full);
 out:
 	xdpq_tap_stop(reader);
 	free(reader);
@@ -573,6 +634,8 @@ void test_xdpq_txlimit(void)
 {
 	if (test__start_subtest("tun_pause_resume"))
 		test_tun_pause_resume();
+	if (test__start_subtest("tun_ring_gives_back_in_order"))
+		test_tun_ring_gives_back_in_order();
 	if (test__start_subtest("veth_limit_adapts"))
 		test_veth_limit_adapts();
 	if (test__start_subtest("priority_through_saturated_target"))

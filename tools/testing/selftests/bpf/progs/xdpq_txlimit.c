@@ -31,6 +31,7 @@ struct {
 
 __u32 target_ifindex;
 __u32 enqueue_class;		/* rank of the frames offered next */
+bool tag_ids;			/* tag the frames with their id, not their class */
 __u32 next_id;
 
 __u64 runs;			/* timer callback runs */
@@ -93,7 +94,7 @@ int xdp_sched_enqueue(struct xdp_md *ctx)
 	if ((void *)(p + 2) > data_end)
 		return XDP_ABORTED;
 	p[0] = __sync_fetch_and_add(&next_id, 1);
-	p[1] = enqueue_class;
+	p[1] = tag_ids ? p[0] : enqueue_class;
 	return bpf_redirect_map(&q, enqueue_class, 0);
 }
 
