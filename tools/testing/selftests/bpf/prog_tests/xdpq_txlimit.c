@@ -135,12 +135,38 @@ err:
 	return NULL;
 }
 
+static void tap_stop(struct xdpq_tap_reader *reader)
+{
+	if (!reader)
+		return;
+	xdpq_tap_stop(reader);
+	free(reader);
+}
+
+/* Enter the test's netns (*nstoken, to leave even on failure) and create
+ * the tap xdpq_tap there, with its reader paused or not.
+ */
+static struct xdpq_tap_reader *tap_start(struct nstoken **nstoken, bool paused)
+{
+	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
+
+	if (!ASSERT_OK_PTR(reader, "reader"))
+		return NULL;
+	reader->fd = -1;
+	reader->paused = paused;
+	if (ASSERT_OK(enter_ns(nstoken), "netns") &&
+	    ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
+		return reader;
+	tap_stop(reader);
+	return NULL;
+}
+
 #define TUN_QUEUE 1000
 #define TUN_OFFERED 1500
 
 static void test_tun_pause_resume(void)
 {
-	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_tap_reader *reader;
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	struct bpf_xdp_queue_stats st;
@@ -148,13 +174,8 @@ static void test_tun_pause_resume(void)
 	__u64 runs;
 	int tap;
 
-	if (!ASSERT_OK_PTR(reader, "reader"))
-		return;
-	reader->fd = -1;
-	reader->paused = true;
-	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
-		goto out;
-	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
+	reader = tap_start(&nstoken, true);
+	if (!reader)
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap up");
 	tap = if_nametoindex("xdpq_tap");
@@ -208,8 +229,7 @@ static void test_tun_pause_resume(void)
 	ASSERT_GE(txl_stat("xdpq_tap", "wakeups"), 1, "woken by completions");
 	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "nothing in flight");
 out:
-	xdpq_tap_stop(reader);
-	free(reader);
+	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
 }
@@ -225,19 +245,15 @@ out:
  */
 static void test_tun_ring_gives_back_in_order(void)
 {
-	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_tap_reader *reader;
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	struct bpf_xdp_queue_stats st;
 	long long ring_full;
 	int tap, i;
 
-	if (!ASSERT_OK_PTR(reader, "reader"))
-		return;
-	reader->fd = -1;
-	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
-		goto out;
-	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
+	reader = tap_start(&nstoken, false);
+	if (!reader)
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap txqueuelen %d up", ORDER_RING);
 	tap = if_nametoindex("xdpq_tap");
@@ -268,8 +284,7 @@ static void test_tun_ring_gives_back_in_order(void)
 	       __func__, ORDER_OFFERED, ORDER_RING,
 	       txl_stat("xdpq_tap", "ring_full") - ring_full);
 out:
-	xdpq_tap_stop(reader);
-	free(reader);
+	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
 }
@@ -358,20 +373,16 @@ out:
  */
 static void test_priority_through_saturated_target(void)
 {
-	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
+	struct xdpq_tap_reader *reader;
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	__u64 read_before, ahead = 0;
 	int tap, i;
 
-	if (!ASSERT_OK_PTR(reader, "reader"))
-		return;
-	reader->fd = -1;
-	reader->delay_us = 1000;
-	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
+	reader = tap_start(&nstoken, false);
+	if (!reader)
 		goto out;
-	if (!ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
-		goto out;
+	WRITE_ONCE(reader->delay_us, 1000);
 	SYS(out, "ip link set dev xdpq_tap up");
 	tap = if_nametoindex("xdpq_tap");
 	skel = sched_start(tap, 0);
@@ -395,8 +406,7 @@ static void test_priority_through_saturated_target(void)
 	printf("%s: %llu frames of the backlog left ahead of the urgent frame (tap ring: 500)\n",
 	       __func__, (unsigned long long)ahead);
 out:
-	xdpq_tap_stop(reader);
-	free(reader);
+	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
 }
