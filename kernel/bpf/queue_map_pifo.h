@@ -154,9 +154,10 @@ static inline void xdpq_pifo_clear(struct xdpq_pifo *p, u32 bucket)
 }
 
 /* Lowest non-empty bucket at or after bucket, which must be below
- * nbuckets, or nbuckets if none. Usually it is in the rest of bucket's own word. Otherwise climb
- * while the rest of the current word is empty, then descend along the
- * lowest set bits: at most two word operations per level.
+ * nbuckets, or nbuckets if none. Usually it is in the rest of bucket's
+ * own word. Otherwise climb while the rest of the current word is empty,
+ * then descend along the lowest set bits: at most two word operations per
+ * level.
  */
 static inline u32 xdpq_pifo_find_from(struct xdpq_pifo *p, u32 bucket)
 {
