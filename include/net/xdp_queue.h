@@ -101,9 +101,10 @@ struct xdpq_ops {
 				     struct xdp_frame **frames, unsigned int n,
 				     u64 max_bytes, u64 *bytes);
 	/* Put a node dequeue() or dequeue_bulk() returned back at the head
-	 * of its sub-queue, ahead of the frames of equal rank.
+	 * of its sub-queue, ahead of the frames of equal rank. Also when the
+	 * map is full: -ENOMEM only if it needed memory and found none.
 	 */
-	void (*requeue)(struct xdpq_map *q, struct xdpq_node *node);
+	int (*requeue)(struct xdpq_map *q, struct xdpq_node *node);
 	/* Rank of the head of sub-queue subq; false if empty. */
 	bool (*peek_rank)(struct xdpq_map *q, u32 subq, u64 *rank);
 	/* Bytes of ordering storage, for map_mem_usage. */

@@ -497,7 +497,12 @@ void xdpq_map_requeue(struct xdp_frame *xdpf)
 	struct xdpq_map *q = node->map;
 
 	spin_lock_bh(&q->lock);
-	q->ops->requeue(q, node);
+	if (unlikely(q->ops->requeue(q, node))) {
+		spin_unlock_bh(&q->lock);
+		xdpq_count(q, send_failed);
+		xdp_return_frame(xdpf);
+		return;
+	}
 	xdpq_subq_grow(q, node->subq, 1);
 	q->subq_stats[node->subq].dequeued--;
 	smp_wmb();	/* see xdpq_subq_idle() */

@@ -77,11 +77,12 @@ static u64 xdpq_fifo_mem_usage(const struct xdpq_map *q)
 	return (u64)q->nr_subq * sizeof(struct list_head);
 }
 
-static void xdpq_fifo_requeue(struct xdpq_map *q, struct xdpq_node *node)
+static int xdpq_fifo_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
 	struct list_head *heads = q->priv;
 
 	xdpq_fifo_push_head(&heads[node->subq], node);
+	return 0;
 }
 
 static const struct xdpq_ops xdpq_fifo_ops = {

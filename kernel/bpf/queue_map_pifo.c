@@ -134,9 +134,10 @@ static u64 xdpq_pifo_map_mem_usage(const struct xdpq_map *q)
 	       (u64)xdpq_pifo_layout(NULL, p->nbuckets) * sizeof(u64);
 }
 
-static void xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
+static int xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
 	node->rank = xdpq_pifo_push_head(xdpq_pifo(q), &node->list, node->rank);
+	return 0;
 }
 
 static const struct xdpq_ops xdpq_pifo_ops = {

@@ -79,9 +79,10 @@ static unsigned int xdpq_rbtree_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 	return i;
 }
 
-static void xdpq_rbtree_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
+static int xdpq_rbtree_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
 	xdpq_rbtree_push_head(xdpq_rbtree(q), node);
+	return 0;
 }
 
 static bool xdpq_rbtree_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
