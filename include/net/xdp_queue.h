@@ -31,7 +31,7 @@ struct xdpq_map;
  */
 struct xdpq_node {
 	union {
-		struct list_head list;	/* FIFO sub-queue, PIFO bucket */
+		struct list_head list;	/* FIFO sub-queue */
 		struct rb_node rb;	/* rbtree map */
 	};
 	struct xdpq_map *map;	/* owning map, see xdpq_frame_map() */

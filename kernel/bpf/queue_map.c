@@ -17,13 +17,16 @@
  * queue_map_rbtree.c. Ordering callbacks run under the map lock.
  *
  * Storage. A queued frame is an xdp_frame. Its bookkeeping, struct
- * xdpq_node, lives in the frame's headroom right after the xdp_frame, so
- * queueing allocates nothing. A frame whose headroom cannot hold the node
- * next to its metadata is refused with -ENOSPC. max_entries caps the
- * number of frames the map holds at once, but for the frames a device
- * gave back (xdpq_map_requeue()): they were accepted once and are not
- * dropped, and the map takes no new frames until it is below its size
- * again.
+ * xdpq_node, lives in the frame's headroom right after the xdp_frame,
+ * and what the ordering core needs besides is allocated with the map (the
+ * PIFO's frame slots for max_entries frames), so queueing allocates
+ * nothing. A frame whose headroom cannot hold the node next to its
+ * metadata is refused with -ENOSPC. max_entries caps the number of frames
+ * the map holds at once, but for the frames a device gave back
+ * (xdpq_map_requeue()): they were accepted once and are not dropped, and
+ * the map takes no new frames until it is below its size again. (Only if
+ * the PIFO then needs a slot beyond its size and the allocation fails is
+ * such a frame dropped, counted in send_failed.)
  *
  * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue(), which runs
  * in the NAPI (or cpumap kthread, or live test_run) context of the

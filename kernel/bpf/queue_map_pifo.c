@@ -26,10 +26,11 @@
  * dropped at flush and counted in drop_range, like frames that find the
  * map full.
  *
- * There is a single sub-queue, 0. This file only holds the map glue; the
- * ordering core is in queue_map_pifo.h, and the map core with the enqueue
- * path, locking and lifetime rules in queue_map.c. The ordering callbacks
- * run under the map lock.
+ * There is a single sub-queue, 0. This file only holds the map glue, which
+ * allocates the core's frame slots for max_entries frames with the map;
+ * the ordering core is in queue_map_pifo.h, and the map core with the
+ * enqueue path, locking and lifetime rules in queue_map.c. The ordering
+ * callbacks run under the map lock.
  */
 #include <linux/bpf.h>
 #include <linux/filter.h>
@@ -37,9 +38,41 @@
 
 #include "queue_map_pifo.h"
 
-static struct xdpq_pifo *xdpq_pifo(const struct xdpq_map *q)
+/* The ordering core and the chunks it takes its frame slots from: an array
+ * sized for max_entries frames, and the chunks added one at a time when
+ * frames given back took the map past its size (xdpq_pifo_map_requeue()).
+ */
+struct xdpq_pifo_map {
+	struct xdpq_pifo core;
+	struct xdpq_pifo_chunk *chunks;
+	u64 nr_chunks;
+	u64 nr_added;
+};
+
+static struct xdpq_pifo_map *xdpq_pifo_map(const struct xdpq_map *q)
 {
 	return q->priv;
+}
+
+static struct xdpq_pifo *xdpq_pifo(const struct xdpq_map *q)
+{
+	return &xdpq_pifo_map(q)->core;
+}
+
+static void xdpq_pifo_map_free(struct xdpq_pifo_map *m)
+{
+	struct xdpq_pifo_chunk *chunk, *next;
+
+	/* All chunks are spare once the map is drained */
+	for (chunk = m->core.spare; chunk; chunk = next) {
+		next = chunk->next;
+		if (chunk < m->chunks || chunk >= m->chunks + m->nr_chunks)
+			kfree(chunk);
+	}
+	bpf_map_area_free(m->chunks);
+	bpf_map_area_free(m->core.bitmap);
+	bpf_map_area_free(m->core.buckets);
+	bpf_map_area_free(m);
 }
 
 static int xdpq_pifo_map_init(struct xdpq_map *q, const union bpf_attr *attr,
@@ -47,33 +80,34 @@ static int xdpq_pifo_map_init(struct xdpq_map *q, const union bpf_attr *attr,
 {
 	u32 nbuckets = attr->map_extra;
 	u32 words = xdpq_pifo_layout(NULL, nbuckets);
-	struct list_head *buckets;
-	struct xdpq_pifo *p;
+	struct xdpq_pifo_bucket *buckets;
+	struct xdpq_pifo_map *m;
 	u64 *bitmap;
 
-	p = bpf_map_area_alloc(sizeof(*p), numa_node);
+	m = bpf_map_area_alloc(sizeof(*m), numa_node);
+	if (!m)
+		return -ENOMEM;
+	m->nr_chunks = xdpq_pifo_chunks(attr->max_entries, nbuckets);
+	m->nr_added = 0;
+	m->chunks = bpf_map_area_alloc(m->nr_chunks * sizeof(*m->chunks),
+				       numa_node);
 	buckets = bpf_map_area_alloc((u64)nbuckets * sizeof(*buckets),
 				     numa_node);
 	bitmap = bpf_map_area_alloc((u64)words * sizeof(*bitmap), numa_node);
-	if (!p || !buckets || !bitmap) {
-		bpf_map_area_free(bitmap);
-		bpf_map_area_free(buckets);
-		bpf_map_area_free(p);
+	/* Zeroed: empty buckets and bitmap; also what the error path frees */
+	xdpq_pifo_init(&m->core, buckets, bitmap, nbuckets);
+	if (!m->chunks || !buckets || !bitmap) {
+		xdpq_pifo_map_free(m);
 		return -ENOMEM;
 	}
-	memset(bitmap, 0, (size_t)words * sizeof(*bitmap));
-	xdpq_pifo_init(p, buckets, bitmap, nbuckets);
-	q->priv = p;
+	xdpq_pifo_add_chunks(&m->core, m->chunks, m->nr_chunks);
+	q->priv = m;
 	return 0;
 }
 
 static void xdpq_pifo_map_destroy(struct xdpq_map *q)
 {
-	struct xdpq_pifo *p = xdpq_pifo(q);
-
-	bpf_map_area_free(p->bitmap);
-	bpf_map_area_free(p->buckets);
-	bpf_map_area_free(p);
+	xdpq_pifo_map_free(xdpq_pifo_map(q));
 }
 
 static int xdpq_pifo_map_admit(struct xdpq_map *q, u64 rank, u32 flags)
@@ -93,11 +127,16 @@ static unsigned int xdpq_pifo_map_enqueue_batch(struct xdpq_map *q,
 
 	for (i = 0; i < n; i++) {
 		struct xdpq_node *node = xdpq_frame_node(frames[i]);
+		int err;
 
-		if (unlikely(xdpq_pifo_push(p, &node->list, node->rank,
-					    node->flags & BPF_F_RANK_STRICT,
-					    &node->rank)))
+		err = xdpq_pifo_push(p, frames[i], node->rank,
+				     node->flags & BPF_F_RANK_STRICT,
+				     &node->rank);
+		/* The chunks cover max_entries, which the map core checked */
+		if (unlikely(err)) {
+			WARN_ON_ONCE(err == -ENOMEM);
 			continue;
+		}
 		/* Keep the refused frames behind the queued ones */
 		if (unlikely(queued != i))
 			swap(frames[queued], frames[i]);
@@ -108,9 +147,12 @@ static unsigned int xdpq_pifo_map_enqueue_batch(struct xdpq_map *q,
 
 static struct xdpq_node *xdpq_pifo_map_dequeue(struct xdpq_map *q, u32 subq)
 {
-	struct list_head *entry = xdpq_pifo_pop(xdpq_pifo(q));
+	struct xdp_frame *frame;
+	u64 rank;
 
-	return entry ? list_entry(entry, struct xdpq_node, list) : NULL;
+	/* node->rank is the effective rank already, set at the push */
+	frame = xdpq_pifo_pop(xdpq_pifo(q), &rank);
+	return frame ? xdpq_frame_node(frame) : NULL;
 }
 
 static unsigned int xdpq_pifo_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
@@ -128,15 +170,35 @@ static bool xdpq_pifo_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
 
 static u64 xdpq_pifo_map_mem_usage(const struct xdpq_map *q)
 {
-	const struct xdpq_pifo *p = xdpq_pifo(q);
+	const struct xdpq_pifo_map *m = xdpq_pifo_map(q);
 
-	return sizeof(*p) + (u64)p->nbuckets * sizeof(struct list_head) +
-	       (u64)xdpq_pifo_layout(NULL, p->nbuckets) * sizeof(u64);
+	return sizeof(*m) +
+	       (u64)m->core.nbuckets * sizeof(struct xdpq_pifo_bucket) +
+	       (u64)xdpq_pifo_layout(NULL, m->core.nbuckets) * sizeof(u64) +
+	       (m->nr_chunks + READ_ONCE(m->nr_added)) *
+	       sizeof(struct xdpq_pifo_chunk);
 }
 
+/* A frame given back while the map is full may find no spare chunk: the
+ * array only covers max_entries frames. Add one then; only if that fails
+ * too is the frame refused, for the map core to drop.
+ */
 static int xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
-	node->rank = xdpq_pifo_push_head(xdpq_pifo(q), &node->list, node->rank);
+	struct xdpq_pifo_map *m = xdpq_pifo_map(q);
+	struct xdpq_pifo_chunk *chunk;
+
+	if (unlikely(!xdpq_pifo_has_spare(&m->core))) {
+		chunk = bpf_map_kmalloc_node(&q->map, sizeof(*chunk),
+					     GFP_ATOMIC | __GFP_NOWARN,
+					     q->map.numa_node);
+		if (!chunk)
+			return -ENOMEM;
+		xdpq_pifo_add_chunks(&m->core, chunk, 1);
+		WRITE_ONCE(m->nr_added, m->nr_added + 1);
+	}
+	node->rank = xdpq_pifo_push_head(&m->core, xdpq_node_frame(node),
+					 node->rank);
 	return 0;
 }
 

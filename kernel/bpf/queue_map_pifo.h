@@ -33,16 +33,31 @@
  * empty, then O(levels) to mark the levels above; remove is O(1) unless
  * the head bucket empties, then O(levels) to find the next one; levels is
  * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS. A bulk remove is
- * O(1) per entry and O(levels) per bucket it empties.
+ * O(1) per frame and O(levels) per bucket it empties.
+ *
+ * Storage. A bucket is a list of chunks of XDPQ_PIFO_CHUNK_FRAMES frame
+ * pointers, one cache line each: the bucket's frames run from index head
+ * of its first chunk to index tail of its last, all chunks in between are
+ * full. The core never touches a queued frame: an insert writes a pointer
+ * into the bucket's last chunk, a remove reads one from its first, so
+ * that with many frames queued the cache misses are on the chunks of two
+ * buckets, not on frames scattered over memory (linking frames to each
+ * other, as the FIFO core does, costs a miss on the frame queued last in
+ * the bucket and one on the frame next in line). Only the bulk remove
+ * reads the lengths of the frames it hands out.
+ *
+ * Chunks come from a list of spare ones that the caller fills
+ * (xdpq_pifo_add_chunks()); an insert takes at most one, and one that
+ * finds none fails with -ENOMEM before changing anything. A bucket of n
+ * frames holds at most n / XDPQ_PIFO_CHUNK_FRAMES + 2 chunks, so
+ * xdpq_pifo_chunks() chunks always leave one for an insert into a queue
+ * of fewer frames than it was sized for. Emptied chunks go back to the
+ * list, the one used last first, while it is still in the cache.
  *
  * The core knows nothing of maps, so that it can be built and tested in
- * user space (tools/testing/xdpq). It queues the list_heads of struct
- * xdpq_node; only the bulk remove looks past them, at the frames in front
- * of the nodes (xdpq_node_frame()), which it hands out and whose lengths
- * it counts. The entries it removes keep stale links, as the FIFO core's
- * do: a node is only valid while queued. Callers serialise all calls;
- * head is written with WRITE_ONCE() so that it may be read locklessly for
- * an early range check.
+ * user space (tools/testing/xdpq). Callers serialise all calls; head is
+ * written with WRITE_ONCE() so that it may be read locklessly for an early
+ * range check.
  */
 #ifndef __KERNEL_BPF_QUEUE_MAP_PIFO_H__
 #define __KERNEL_BPF_QUEUE_MAP_PIFO_H__
@@ -51,21 +66,33 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
-#include <linux/list.h>
 #include <linux/types.h>
-#include <net/xdp_queue.h>
-
-#include "queue_map_fifo.h"
+#include <net/xdp.h>
 
 #define XDPQ_PIFO_MAX_BUCKETS	(1U << 20)
 #define XDPQ_PIFO_MAX_LEVELS	4	/* 64^4 >= XDPQ_PIFO_MAX_BUCKETS */
+#define XDPQ_PIFO_CHUNK_FRAMES	7	/* a chunk fills a 64-byte line */
+
+struct xdpq_pifo_chunk {
+	struct xdpq_pifo_chunk *next;	/* in the bucket, or spare */
+	struct xdp_frame *frames[XDPQ_PIFO_CHUNK_FRAMES];
+};
+
+/* Empty: first is NULL. */
+struct xdpq_pifo_bucket {
+	struct xdpq_pifo_chunk *first;
+	struct xdpq_pifo_chunk *last;
+	u16 head;			/* next frame of first to remove */
+	u16 tail;			/* next free slot of last */
+};
 
 struct xdpq_pifo {
-	struct list_head *buckets;	/* nbuckets FIFO lists */
+	struct xdpq_pifo_bucket *buckets;	/* nbuckets */
+	struct xdpq_pifo_chunk *spare;	/* chunks for inserts to take */
 	u64 *bitmap;			/* all levels, leaf level first */
 	u64 base;			/* start of the window */
 	u64 head;			/* lowest effective rank queued */
-	u64 count;			/* entries queued */
+	u64 count;			/* frames queued */
 	u32 nbuckets;			/* power of two */
 	u32 levels;
 	u32 level_bits[XDPQ_PIFO_MAX_LEVELS];	/* bits used per level */
@@ -96,24 +123,107 @@ static inline u32 xdpq_pifo_layout(struct xdpq_pifo *p, u32 nbuckets)
 	return words;
 }
 
-/* buckets holds nbuckets entries, bitmap xdpq_pifo_layout(NULL, nbuckets)
- * zeroed words.
+/* Chunks enough for any nframes frames queued at once in nbuckets
+ * buckets (see Storage above).
+ */
+static inline u64 xdpq_pifo_chunks(u32 nframes, u32 nbuckets)
+{
+	return DIV_ROUND_UP(nframes, XDPQ_PIFO_CHUNK_FRAMES) +
+	       2ULL * min(nframes, nbuckets);
+}
+
+/* buckets holds nbuckets zeroed entries, bitmap
+ * xdpq_pifo_layout(NULL, nbuckets) zeroed words. There are no spare chunks
+ * yet.
  */
 static inline void xdpq_pifo_init(struct xdpq_pifo *p,
-				  struct list_head *buckets, u64 *bitmap,
-				  u32 nbuckets)
+				  struct xdpq_pifo_bucket *buckets,
+				  u64 *bitmap, u32 nbuckets)
 {
-	u32 i;
-
 	p->buckets = buckets;
+	p->spare = NULL;
 	p->bitmap = bitmap;
 	p->nbuckets = nbuckets;
 	p->base = 0;
 	p->head = 0;
 	p->count = 0;
 	xdpq_pifo_layout(p, nbuckets);
-	for (i = 0; i < nbuckets; i++)
-		INIT_LIST_HEAD(&buckets[i]);
+}
+
+static inline void xdpq_pifo_put_chunk(struct xdpq_pifo *p,
+				       struct xdpq_pifo_chunk *chunk)
+{
+	chunk->next = p->spare;
+	p->spare = chunk;
+}
+
+/* Add the n chunks of the array chunks to the spare ones. */
+static inline void xdpq_pifo_add_chunks(struct xdpq_pifo *p,
+					struct xdpq_pifo_chunk *chunks, u64 n)
+{
+	while (n--)
+		xdpq_pifo_put_chunk(p, &chunks[n]);
+}
+
+static inline bool xdpq_pifo_has_spare(const struct xdpq_pifo *p)
+{
+	return p->spare;
+}
+
+/* A spare chunk, which the caller made sure there is, as the last of b. */
+static inline void xdpq_pifo_append_chunk(struct xdpq_pifo *p,
+					  struct xdpq_pifo_bucket *b)
+{
+	struct xdpq_pifo_chunk *chunk = p->spare;
+
+	p->spare = chunk->next;
+	chunk->next = NULL;
+	if (b->last) {
+		b->last->next = chunk;
+	} else {
+		b->first = chunk;
+		b->head = 0;
+	}
+	b->last = chunk;
+	b->tail = 0;
+}
+
+/* A spare chunk, which the caller made sure there is, as the first of the
+ * non-empty b, to be filled from its end.
+ */
+static inline void xdpq_pifo_prepend_chunk(struct xdpq_pifo *p,
+					   struct xdpq_pifo_bucket *b)
+{
+	struct xdpq_pifo_chunk *chunk = p->spare;
+
+	p->spare = chunk->next;
+	chunk->next = b->first;
+	b->first = chunk;
+	b->head = XDPQ_PIFO_CHUNK_FRAMES;
+}
+
+/* Remove the first frame of the non-empty b; give its first chunk back if
+ * that empties it.
+ */
+static inline struct xdp_frame *
+xdpq_pifo_bucket_pop(struct xdpq_pifo *p, struct xdpq_pifo_bucket *b)
+{
+	struct xdpq_pifo_chunk *chunk = b->first;
+	struct xdp_frame *frame = chunk->frames[b->head++];
+
+	if (chunk == b->last) {
+		if (b->head < b->tail)
+			return frame;
+		b->first = NULL;
+		b->last = NULL;
+	} else {
+		if (b->head < XDPQ_PIFO_CHUNK_FRAMES)
+			return frame;
+		b->first = chunk->next;
+		b->head = 0;
+	}
+	xdpq_pifo_put_chunk(p, chunk);
+	return frame;
 }
 
 static inline u64 *xdpq_pifo_word(struct xdpq_pifo *p, u32 level, u32 bit)
@@ -186,8 +296,8 @@ descend:
 	return bit;
 }
 
-/* Account for an entry at rank, under the window rules above, and mark its
- * bucket; the caller links it in. On success the effective rank is stored
+/* Account for a frame at rank, under the window rules above, and mark its
+ * bucket; the caller stores it. On success the effective rank is stored
  * in *eff. With strict, a rank beyond the window, even once slid, fails
  * with -ERANGE instead of being clamped.
  */
@@ -223,30 +333,50 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
 	return 0;
 }
 
-/* Queue entry, the list of a struct xdpq_node, at rank, behind the entries
- * of its effective rank.
+/* Queue frame at rank, behind the frames of its effective rank. Fails
+ * with -ENOMEM if there is no spare chunk, or -ERANGE (see
+ * xdpq_pifo_place()), leaving the queue as it was.
  */
-static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct list_head *entry,
+static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 				 u64 rank, bool strict, u64 *eff)
 {
-	int err = xdpq_pifo_place(p, rank, strict, eff);
+	struct xdpq_pifo_bucket *b;
+	int err;
 
-	if (!err)
-		list_add_tail(entry, &p->buckets[*eff & (p->nbuckets - 1)]);
-	return err;
+	if (unlikely(!p->spare))
+		return -ENOMEM;
+	err = xdpq_pifo_place(p, rank, strict, eff);
+	if (err)
+		return err;
+	b = &p->buckets[*eff & (p->nbuckets - 1)];
+	if (!b->first || b->tail == XDPQ_PIFO_CHUNK_FRAMES)
+		xdpq_pifo_append_chunk(p, b);
+	b->last->frames[b->tail++] = frame;
+	return 0;
 }
 
-/* Put back an entry xdpq_pifo_pop() returned, ahead of the entries of its
- * rank. Its rank is placed in the window as a push would, so it may have
- * changed if the window moved since the pop; the new rank is returned.
+/* Put back a frame a pop returned, ahead of the frames of its rank; there
+ * must be a spare chunk. Its rank is placed in the window as a push would,
+ * so it may have changed if the window moved since the pop; the new rank
+ * is returned.
  */
 static inline u64 xdpq_pifo_push_head(struct xdpq_pifo *p,
-				      struct list_head *entry, u64 rank)
+				      struct xdp_frame *frame, u64 rank)
 {
+	struct xdpq_pifo_bucket *b;
 	u64 eff;
 
 	xdpq_pifo_place(p, rank, false, &eff);
-	list_add(entry, &p->buckets[eff & (p->nbuckets - 1)]);
+	b = &p->buckets[eff & (p->nbuckets - 1)];
+	if (!b->first) {
+		xdpq_pifo_append_chunk(p, b);
+		b->tail = 1;
+	} else {
+		if (!b->head)
+			xdpq_pifo_prepend_chunk(p, b);
+		b->head--;
+	}
+	b->first->frames[b->head] = frame;
 	return eff;
 }
 
@@ -269,29 +399,30 @@ static inline bool xdpq_pifo_peek(const struct xdpq_pifo *p, u64 *rank)
 	return true;
 }
 
-/* The bucket of the head entry, or NULL if the queue is empty. */
-static inline struct list_head *xdpq_pifo_head_bucket(const struct xdpq_pifo *p)
+/* The bucket of the head frame, or NULL if the queue is empty. */
+static inline struct xdpq_pifo_bucket *
+xdpq_pifo_head_bucket(const struct xdpq_pifo *p)
 {
 	return p->count ? &p->buckets[p->head & (p->nbuckets - 1)] : NULL;
 }
 
-/* n entries were unlinked from the front of bucket, the head bucket. If it
- * is empty now, unmark it and move the head on to the next non-empty one.
+/* n frames were removed from the front of b, the head bucket. If it is
+ * empty now, unmark it and move the head on to the next non-empty one.
  */
 static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
-				   const struct list_head *bucket,
+				   const struct xdpq_pifo_bucket *b,
 				   unsigned int n)
 {
 	u32 mask = p->nbuckets - 1, start, next;
 
 	p->count -= n;
-	if (!list_empty(bucket))
+	if (b->first)
 		return;
 	start = p->head & mask;
 	xdpq_pifo_clear(p, start);
 	if (!p->count)
 		return;
-	/* Every entry is in [head, base + nbuckets), less than nbuckets
+	/* Every frame is in [head, base + nbuckets), less than nbuckets
 	 * above the old head, so the first bucket found from the head's on,
 	 * or by wrapping around, is the next head. Usually it is in the same
 	 * bitmap word; base may lag far behind.
@@ -302,42 +433,46 @@ static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
 	WRITE_ONCE(p->head, p->head + ((next - start) & mask));
 }
 
-/* Remove and return the head entry, or NULL if the queue is empty. */
-static inline struct list_head *xdpq_pifo_pop(struct xdpq_pifo *p)
+/* Remove and return the head frame, its effective rank in *rank, or NULL
+ * if the queue is empty.
+ */
+static inline struct xdp_frame *xdpq_pifo_pop(struct xdpq_pifo *p, u64 *rank)
 {
-	struct list_head *bucket = xdpq_pifo_head_bucket(p), *entry;
+	struct xdpq_pifo_bucket *b = xdpq_pifo_head_bucket(p);
+	struct xdp_frame *frame;
 
-	if (!bucket)
+	if (!b)
 		return NULL;
-	entry = bucket->next;
-	list_del(entry);
-	xdpq_pifo_taken(p, bucket, 1);
-	return entry;
+	*rank = p->head;
+	frame = xdpq_pifo_bucket_pop(p, b);
+	xdpq_pifo_taken(p, b, 1);
+	return frame;
 }
 
-/* Remove up to n of the lowest ranked frames into frames, in order, adding
- * their lengths to *bytes, each while *bytes is still below max_bytes (the
- * last may take it past); return how many. The frames of a bucket leave
- * as one run, cut off its list by the FIFO core.
+/* Remove up to n of the lowest ranked frames into frames, in order,
+ * adding their lengths to *bytes, each while *bytes is still below
+ * max_bytes (the last may take it past); return how many. The bitmap is
+ * updated once per bucket emptied.
  */
 static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 					      struct xdp_frame **frames,
 					      unsigned int n, u64 max_bytes,
 					      u64 *bytes)
 {
-	struct list_head *bucket;
+	struct xdpq_pifo_bucket *b;
 	unsigned int i = 0, run;
+	u64 sum = *bytes;
 
-	while (i < n && *bytes < max_bytes &&
-	       (bucket = xdpq_pifo_head_bucket(p))) {
-		run = xdpq_fifo_pop_bulk(bucket, frames + i, n - i, max_bytes,
-					 bytes);
-		/* The head bucket holds a frame while count says so */
-		if (WARN_ON_ONCE(!run))
-			break;
-		xdpq_pifo_taken(p, bucket, run);
-		i += run;
+	while (i < n && sum < max_bytes && (b = xdpq_pifo_head_bucket(p))) {
+		run = 0;
+		do {
+			frames[i] = xdpq_pifo_bucket_pop(p, b);
+			sum += frames[i++]->len;
+			run++;
+		} while (i < n && sum < max_bytes && b->first);
+		xdpq_pifo_taken(p, b, run);
 	}
+	*bytes = sum;
 	return i;
 }
 

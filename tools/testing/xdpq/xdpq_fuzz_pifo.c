@@ -3,7 +3,12 @@
  * against its model (xdpq_model.h); see xdpq_fuzz.h for the input format.
  *
  * The first byte picks the window, 2^(byte % 21) buckets: every size up
- * to XDPQ_PIFO_MAX_BUCKETS, so one to four bitmap levels. The operations
+ * to XDPQ_PIFO_MAX_BUCKETS, so one to four bitmap levels. The second
+ * picks the map size the core gets chunks for, 1 to 256 frames, or up to
+ * FUZZ_NODES: an enqueue is only made while fewer frames are queued, as
+ * the map core does, and must not fail for want of a chunk; a requeue
+ * beyond the size first adds a chunk when there is no spare one, as the
+ * map does. The operations
  * are those the map makes of the core: enqueue of a frame of some length,
  * strict or not; dequeue; bulk dequeue of up to FUZZ_BULK frames within a
  * byte budget, across buckets; conditional dequeue; requeue of the last
@@ -29,9 +34,9 @@ enum {
 	PIFO_NR_OPS,
 };
 
-static struct list_head *pifo_buckets;
-static u64 *pifo_bitmap;
+static struct model_pifo_store pifo_store;
 static struct xdpq_pifo pifo;
+static unsigned int pifo_cap;
 static struct model pifo_model;
 static struct fuzz_nodes pifo_nodes;
 
@@ -55,13 +60,17 @@ static void pifo_push(struct fuzz_input *in, bool strict)
 
 	if (!node)
 		return;
+	if (pifo_model.n >= pifo_cap) {	/* the map is full */
+		model_pool_put(&pifo_nodes.pool, node);
+		return;
+	}
 	node->frame.len = fuzz_byte(in) + 1;
 	if (pifo_model.n)	/* the map only asks a non-empty queue */
 		FUZZ_CHECK(xdpq_pifo_beyond(&pifo, rank) ==
 			   model_pifo_beyond(&pifo_model, rank),
 			   "beyond(%llu)", (unsigned long long)rank);
 	place = model_pifo_place(&pifo_model, rank, strict, &want);
-	err = xdpq_pifo_push(&pifo, &node->node.list, rank, strict, &eff);
+	err = xdpq_pifo_push(&pifo, &node->frame, rank, strict, &eff);
 	FUZZ_CHECK(err == (place == MODEL_REFUSED ? -ERANGE : 0),
 		   "rank %llu strict %d: err %d, model %d",
 		   (unsigned long long)rank, strict, err, place);
@@ -79,10 +88,15 @@ static void pifo_push(struct fuzz_input *in, bool strict)
 
 static void pifo_pop(void)
 {
-	struct list_head *entry = xdpq_pifo_pop(&pifo);
+	u64 rank = 0;
+	struct xdp_frame *frame = xdpq_pifo_pop(&pifo, &rank);
 
+	FUZZ_CHECK(!frame || rank == model_node_of_frame(frame)->node.rank,
+		   "popped at rank %llu, queued at %llu",
+		   (unsigned long long)rank,
+		   (unsigned long long)model_node_of_frame(frame)->node.rank);
 	fuzz_dequeued(&pifo_nodes, &pifo_model,
-		      entry ? model_node_of_list(entry) : NULL);
+		      frame ? model_node_of_frame(frame) : NULL);
 }
 
 static void pifo_pop_bulk(struct fuzz_input *in)
@@ -114,8 +128,16 @@ static void pifo_requeue(void)
 
 	if (!node)
 		return;
+	if (!xdpq_pifo_has_spare(&pifo)) {
+		FUZZ_CHECK(pifo_model.n >= pifo_cap,
+			   "no spare chunk at %u of %u frames", pifo_model.n,
+			   pifo_cap);
+		FUZZ_CHECK(model_pifo_add_chunk(&pifo, &pifo_model,
+						&pifo_store),
+			   "out of chunks at %u frames", pifo_model.n);
+	}
 	model_pifo_place(&pifo_model, node->node.rank, false, &want);
-	rank = xdpq_pifo_push_head(&pifo, &node->node.list, node->node.rank);
+	rank = xdpq_pifo_push_head(&pifo, &node->frame, node->node.rank);
 	FUZZ_CHECK(rank == want, "requeue of %llu at %llu, want %llu",
 		   (unsigned long long)node->node.rank,
 		   (unsigned long long)rank, (unsigned long long)want);
@@ -167,28 +189,33 @@ static void pifo_op(struct fuzz_input *in)
 	FUZZ_CHECK_MODEL(model_pifo_head_mismatch(&pifo, &pifo_model));
 }
 
-/* Storage for the largest window, once; an input uses the front of it. */
-static void pifo_alloc(void)
+/* The map size an input picks: small ones to reach it often. */
+static unsigned int pifo_pick_cap(struct fuzz_input *in)
 {
-	u32 words = xdpq_pifo_layout(NULL, XDPQ_PIFO_MAX_BUCKETS);
+	u8 byte = fuzz_byte(in);
 
-	pifo_buckets = calloc(XDPQ_PIFO_MAX_BUCKETS, sizeof(*pifo_buckets));
-	pifo_bitmap = calloc(words, sizeof(*pifo_bitmap));
-	if (!pifo_buckets || !pifo_bitmap)
-		model_die_oom();
+	return byte < 224 ? byte % 32 + 1 :
+	       (byte - 223) * (FUZZ_NODES / 32);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { .data = data, .len = size };
 	u32 nbuckets = 1U << (fuzz_byte(&in) % 21);
+	u64 rank;
 
-	if (!pifo_buckets)
-		pifo_alloc();
-	memset(pifo_bitmap, 0,
-	       xdpq_pifo_layout(NULL, nbuckets) * sizeof(*pifo_bitmap));
-	xdpq_pifo_init(&pifo, pifo_buckets, pifo_bitmap, nbuckets);
+	/* Storage for the largest window and size, once; an input uses the
+	 * front of it, and each frame requeued beyond the size may add a
+	 * chunk.
+	 */
+	if (!pifo_store.buckets)
+		model_pifo_store_alloc(&pifo_store, XDPQ_PIFO_MAX_BUCKETS,
+				       xdpq_pifo_chunks(FUZZ_NODES,
+							XDPQ_PIFO_MAX_BUCKETS) +
+				       FUZZ_NODES);
+	pifo_cap = pifo_pick_cap(&in);
 	fuzz_model_reset(&pifo_model, nbuckets);
+	model_pifo_setup(&pifo, &pifo_model, &pifo_store, nbuckets, pifo_cap);
 	fuzz_nodes_reset(&pifo_nodes);
 
 	while (in.len)
@@ -197,7 +224,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	FUZZ_CHECK_MODEL(model_pifo_mismatch(&pifo, &pifo_model));
 	while (pifo_model.n)
 		pifo_pop();
-	FUZZ_CHECK(!xdpq_pifo_pop(&pifo), "not empty once drained");
+	FUZZ_CHECK(!xdpq_pifo_pop(&pifo, &rank), "not empty once drained");
 	FUZZ_CHECK_MODEL(model_pifo_mismatch(&pifo, &pifo_model));
 	return 0;
 }

@@ -10,9 +10,13 @@
  * from its code, so that the two are checked against each other.
  *
  * The model_*_mismatch() functions compare a core's whole internal state
- * with the model: bucket lists and the bitmap levels of a PIFO, the in-order
+ * with the model: bucket chunks, spare chunks and the bitmap levels of a
+ * PIFO, the in-order
  * walk and the red-black rules of an rbtree, the list of a FIFO sub-queue.
  * They return NULL when they agree, else what differs.
+ *
+ * model_pifo_setup() gives a PIFO core the storage the map would: buckets,
+ * bitmap, and chunks for the frames the model's pool holds at most.
  *
  * Queued things are struct model_node: the kernel's struct xdpq_node and
  * an id, handed out by a pool of preallocated nodes, as frames would be.
@@ -38,6 +42,7 @@ struct model {
 	unsigned int n;
 	u64 base;		/* PIFO: start of the window */
 	u64 nbuckets;		/* PIFO: length of the window */
+	u64 chunks;		/* PIFO: chunks given to the core */
 };
 
 /* What model_pifo_place() did with a rank, see queue_map_pifo.h. */
@@ -77,6 +82,7 @@ static inline void model_reset(struct model *m, u32 nbuckets)
 	m->n = 0;
 	m->base = 0;
 	m->nbuckets = nbuckets;
+	m->chunks = 0;
 }
 
 /* Room for cap entries. */
@@ -221,6 +227,76 @@ static inline struct model_node *model_node_of(struct xdpq_node *x)
 	return container_of(x, struct model_node, node);
 }
 
+static inline struct model_node *model_node_of_frame(struct xdp_frame *f)
+{
+	return container_of(f, struct model_node, frame);
+}
+
+/* Storage of a PIFO core: nbuckets buckets and their bitmap, and chunks
+ * for cap frames, as the map allocates them, plus extra chunks that are
+ * not given to the core yet (model_pifo_add_chunk()).
+ */
+struct model_pifo_store {
+	struct xdpq_pifo_bucket *buckets;
+	u64 *bitmap;
+	struct xdpq_pifo_chunk *chunks;
+	u64 nr_chunks;		/* allocated */
+	u64 nr_given;		/* to the core, from the front */
+};
+
+static inline void model_pifo_store_alloc(struct model_pifo_store *s,
+					  u32 nbuckets, u64 nr_chunks)
+{
+	s->buckets = calloc(nbuckets, sizeof(*s->buckets));
+	s->bitmap = calloc(xdpq_pifo_layout(NULL, nbuckets),
+			   sizeof(*s->bitmap));
+	s->chunks = calloc(nr_chunks ?: 1, sizeof(*s->chunks));
+	if (!s->buckets || !s->bitmap || !s->chunks)
+		model_die_oom();
+	s->nr_chunks = nr_chunks;
+}
+
+static inline void model_pifo_store_free(struct model_pifo_store *s)
+{
+	free(s->buckets);
+	free(s->bitmap);
+	free(s->chunks);
+}
+
+/* An empty core over the first nbuckets buckets of s, with the chunks for
+ * cap frames, and the model m reset to match it.
+ */
+static inline void model_pifo_setup(struct xdpq_pifo *p, struct model *m,
+				    struct model_pifo_store *s, u32 nbuckets,
+				    unsigned int cap)
+{
+	u64 n = xdpq_pifo_chunks(cap, nbuckets);
+
+	if (n > s->nr_chunks)
+		model_die_oom();
+	memset(s->buckets, 0, nbuckets * sizeof(*s->buckets));
+	memset(s->bitmap, 0,
+	       xdpq_pifo_layout(NULL, nbuckets) * sizeof(*s->bitmap));
+	xdpq_pifo_init(p, s->buckets, s->bitmap, nbuckets);
+	model_reset(m, nbuckets);
+	xdpq_pifo_add_chunks(p, s->chunks, n);
+	s->nr_given = n;
+	m->chunks = n;
+}
+
+/* Give the core one more chunk of s, as the map does for a frame put back
+ * beyond its size; false if s has none left.
+ */
+static inline bool model_pifo_add_chunk(struct xdpq_pifo *p, struct model *m,
+					struct model_pifo_store *s)
+{
+	if (s->nr_given == s->nr_chunks)
+		return false;
+	xdpq_pifo_add_chunks(p, &s->chunks[s->nr_given++], 1);
+	m->chunks++;
+	return true;
+}
+
 static char model_why[160];
 
 #define model_mismatch(fmt, ...)					\
@@ -250,6 +326,46 @@ static inline const char *model_list_mismatch(struct list_head *head,
 	if (i != first + n)
 		return model_mismatch("list of entry %u: %u entries, want %u",
 				      first, i - first, n);
+	return NULL;
+}
+
+/* PIFO bucket b holds the model entries [first, first + n) in order, in a
+ * chain of chunks from b->first to b->last, none of them empty; the
+ * number of chunks is added to *chunks.
+ */
+static inline const char *
+model_pifo_bucket_mismatch(const struct xdpq_pifo_bucket *b,
+			   const struct model *m, unsigned int first,
+			   unsigned int n, u64 *chunks)
+{
+	const struct xdpq_pifo_chunk *c, *last = NULL;
+	unsigned int i = first, from, to, nr = 0;
+
+	for (c = b->first; c; last = c, c = c->next) {
+		from = c == b->first ? b->head : 0;
+		to = c == b->last ? b->tail : XDPQ_PIFO_CHUNK_FRAMES;
+		if (from >= to || to > XDPQ_PIFO_CHUNK_FRAMES || ++nr > n)
+			return model_mismatch("bucket of entry %u: chunk %u holds [%u, %u)",
+					      first, nr, from, to);
+		for (; from < to; from++, i++) {
+			if (i == first + n)
+				return model_mismatch("bucket of entry %u: too long",
+						      first);
+			if (model_node_of_frame(c->frames[from])->id !=
+			    m->e[i].id)
+				return model_mismatch("entry %u: id %u, want %u",
+						      i,
+						      model_node_of_frame(c->frames[from])->id,
+						      m->e[i].id);
+		}
+	}
+	if (last != b->last)
+		return model_mismatch("bucket of entry %u: chain ends off its last chunk",
+				      first);
+	if (i != first + n)
+		return model_mismatch("bucket of entry %u: %u entries, want %u",
+				      first, i - first, n);
+	*chunks += nr;
 	return NULL;
 }
 
@@ -311,16 +427,18 @@ static inline const char *model_pifo_head_mismatch(const struct xdpq_pifo *p,
 	return model_peek_mismatch(found, rank, m);
 }
 
-/* All of the PIFO against the model: the above, the buckets and the
- * bitmap. O(n + nbuckets / 64): each bucket holds one effective rank, so
- * the buckets of the model's ranks hold all the entries.
+/* All of the PIFO against the model: the above, the buckets, the bitmap,
+ * and the chunks: those in the buckets and the spare ones are all the core
+ * was given. O(n + nbuckets / 64): each bucket holds one effective rank,
+ * so the buckets of the model's ranks hold all the entries.
  */
 static inline const char *model_pifo_mismatch(struct xdpq_pifo *p,
 					      const struct model *m)
 {
 	const char *why = model_pifo_head_mismatch(p, m);
 	unsigned int i, run, nonempty = 0;
-	u64 mask = p->nbuckets - 1, rank;
+	u64 mask = p->nbuckets - 1, rank, chunks = 0;
+	const struct xdpq_pifo_chunk *c;
 
 	if (why)
 		return why;
@@ -335,11 +453,18 @@ static inline const char *model_pifo_mismatch(struct xdpq_pifo *p,
 		      (1ULL << ((rank & mask) % 64))))
 			return model_mismatch("bucket of rank %llu not marked",
 					      (unsigned long long)rank);
-		why = model_list_mismatch(&p->buckets[rank & mask], m, i, run);
+		why = model_pifo_bucket_mismatch(&p->buckets[rank & mask], m, i,
+						 run, &chunks);
 		if (why)
 			return why;
 		nonempty++;
 	}
+	for (c = p->spare; c && chunks <= m->chunks; c = c->next)
+		chunks++;
+	if (chunks != m->chunks)
+		return model_mismatch("%llu chunks in buckets and spare, %llu given",
+				      (unsigned long long)chunks,
+				      (unsigned long long)m->chunks);
 	return model_pifo_bitmap_mismatch(p, nonempty);
 }
 

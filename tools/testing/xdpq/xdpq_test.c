@@ -135,7 +135,8 @@ static bool pifo_test_push(struct xdpq_pifo *p, u64 *clock, bool prio,
 		      "priority %llu moved", (unsigned long long)rank);
 
 	t->frame.len = 1 + rnd_below(1500);
-	err = xdpq_pifo_push(p, &t->node.list, rank, strict, &eff);
+	/* Fewer frames than the chunks were sized for: never -ENOMEM */
+	err = xdpq_pifo_push(p, &t->frame, rank, strict, &eff);
 	CHECK(err == (place == MODEL_REFUSED ? -ERANGE : 0), "push err %d", err);
 	if (err) {
 		model_pool_put(&pool, t);
@@ -150,23 +151,25 @@ static bool pifo_test_push(struct xdpq_pifo *p, u64 *clock, bool prio,
 
 static void pifo_test_pop(struct xdpq_pifo *p)
 {
-	struct list_head *e = xdpq_pifo_pop(p);
+	u64 rank = 0;
+	struct xdp_frame *f = xdpq_pifo_pop(p, &rank);
 	struct model_entry r;
 	struct model_node *t;
 
 	if (!model.n) {
-		CHECK(!e, "pop from empty queue");
+		CHECK(!f, "pop from empty queue");
 		return;
 	}
 	r = model_pop(&model);
-	CHECK(e, "pop returned NULL, depth %u", model.n + 1);
-	if (!e)
+	CHECK(f, "pop returned NULL, depth %u", model.n + 1);
+	if (!f)
 		exit(1);
-	t = model_node_of_list(e);
-	CHECK(t->id == r.id && t->node.rank == r.rank,
-	      "pop id %u rank %llu, want id %u rank %llu",
-	      t->id, (unsigned long long)t->node.rank,
-	      r.id, (unsigned long long)r.rank);
+	t = model_node_of_frame(f);
+	CHECK(t->id == r.id && t->node.rank == r.rank && rank == r.rank,
+	      "pop id %u rank %llu (queued at %llu), want id %u rank %llu",
+	      t->id, (unsigned long long)rank,
+	      (unsigned long long)t->node.rank, r.id,
+	      (unsigned long long)r.rank);
 	model_pool_put(&pool, t);
 }
 
@@ -211,18 +214,16 @@ static unsigned int pifo_test_pop_bulk(struct xdpq_pifo *p)
 static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 		      unsigned int cap, bool prio)
 {
-	u32 words = xdpq_pifo_layout(NULL, nbuckets);
-	struct list_head *buckets = calloc(nbuckets, sizeof(*buckets));
-	u64 *bitmap = calloc(words, sizeof(*bitmap));
 	unsigned long op, placed[MODEL_NR_PLACE] = {}, enq = 0, deq = 0;
+	struct model_pifo_store store;
 	unsigned int maxdepth = 0;
 	u64 clock = start;
 	struct xdpq_pifo p;
 
-	if (!buckets || !bitmap)
-		exit(2);
-	xdpq_pifo_init(&p, buckets, bitmap, nbuckets);
 	fixture_init(cap, nbuckets);
+	model_pifo_store_alloc(&store, nbuckets,
+			       xdpq_pifo_chunks(cap, nbuckets));
+	model_pifo_setup(&p, &model, &store, nbuckets, cap);
 
 	for (op = 0; op < ops; op++) {
 		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
@@ -241,7 +242,7 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	}
 	while (model.n)
 		pifo_test_pop(&p);
-	CHECK(!xdpq_pifo_pop(&p), "not empty after drain");
+	CHECK(!xdpq_pifo_pop(&p, &clock), "not empty after drain");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
 	printf("pifo   nbuckets %-8u %s %-20llu ops %lu: enq %lu deq %lu clamped %lu refused %lu below %lu slides %lu restarts %lu max depth %u, clock swept %.1f windows\n",
@@ -251,8 +252,7 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	       maxdepth, (double)(clock - start) / nbuckets);
 	total_ops += ops;
 	fixture_fini();
-	free(buckets);
-	free(bitmap);
+	model_pifo_store_free(&store);
 }
 
 /* Strict priorities in an 8-bucket PIFO: a queue that holds only rank 5
@@ -264,18 +264,19 @@ static void test_pifo_priority(void)
 	static const u64 fill[][4] = { { 5, 5, 5 }, { 1, 5, 5, 5 } };
 	static const unsigned int nfill[] = { 3, 4 };
 	static const u64 want[] = { 0, 3, 5, 5, 5 };
-	struct list_head buckets[8], *e;
-	u64 bitmap[1], eff, rank;
+	struct model_pifo_store store;
 	struct model_node t[6];
 	unsigned int c, i, n;
+	struct xdp_frame *f;
 	struct xdpq_pifo p;
+	u64 eff, rank;
 
+	model_pifo_store_alloc(&store, 8, xdpq_pifo_chunks(ARRAY_SIZE(t), 8));
 	for (c = 0; c < ARRAY_SIZE(fill); c++) {
-		memset(bitmap, 0, sizeof(bitmap));
 		memset(t, 0, sizeof(t));
-		xdpq_pifo_init(&p, buckets, bitmap, 8);
+		model_pifo_setup(&p, &model, &store, 8, ARRAY_SIZE(t));
 		for (n = 0; n < nfill[c]; n++) {
-			CHECK(!xdpq_pifo_push(&p, &t[n].node.list, fill[c][n],
+			CHECK(!xdpq_pifo_push(&p, &t[n].frame, fill[c][n],
 					      false, &eff) && eff == fill[c][n],
 			      "case %u push %llu", c,
 			      (unsigned long long)fill[c][n]);
@@ -283,12 +284,13 @@ static void test_pifo_priority(void)
 			t[n].id = n;
 		}
 		if (c == 1)
-			CHECK(xdpq_pifo_pop(&p) == &t[0].node.list, "case 1 pop 1");
+			CHECK(xdpq_pifo_pop(&p, &rank) == &t[0].frame,
+			      "case 1 pop 1");
 		CHECK(xdpq_pifo_peek(&p, &rank) && rank == 5, "case %u head", c);
 		/* 0, then 3; strict, as they are inside the window */
 		for (i = 0; i < 2; i++, n++) {
 			rank = i ? 3 : 0;
-			CHECK(!xdpq_pifo_push(&p, &t[n].node.list, rank, true,
+			CHECK(!xdpq_pifo_push(&p, &t[n].frame, rank, true,
 					      &eff) && eff == rank,
 			      "case %u push %llu: eff %llu", c,
 			      (unsigned long long)rank, (unsigned long long)eff);
@@ -298,22 +300,90 @@ static void test_pifo_priority(void)
 		CHECK(p.base == 0, "case %u base %llu", c,
 		      (unsigned long long)p.base);
 		for (i = 0; i < ARRAY_SIZE(want); i++) {
-			e = xdpq_pifo_pop(&p);
-			CHECK(e, "case %u pop %u: empty", c, i);
-			if (!e)
+			f = xdpq_pifo_pop(&p, &rank);
+			CHECK(f, "case %u pop %u: empty", c, i);
+			if (!f)
 				break;
-			rank = model_node_of_list(e)->node.rank;
 			CHECK(rank == want[i], "case %u pop %u: rank %llu want %llu",
 			      c, i, (unsigned long long)rank,
 			      (unsigned long long)want[i]);
 			if (i == 0)
-				CHECK(e == &t[n - 2].node.list,
+				CHECK(f == &t[n - 2].frame,
 				      "case %u: not the rank 0 frame first", c);
 		}
-		CHECK(!xdpq_pifo_pop(&p) && !p.count, "case %u not empty", c);
-		CHECK_MODEL(model_pifo_bitmap_mismatch(&p, 0));
+		CHECK(!xdpq_pifo_pop(&p, &rank) && !p.count, "case %u not empty",
+		      c);
+		CHECK_MODEL(model_pifo_mismatch(&p, &model));
 	}
+	model_pifo_store_free(&store);
 	printf("pifo   priority: ranks 0 and 3 leave ahead of queued 5s\n");
+}
+
+/* The chunks of one bucket: an insert that finds no spare chunk fails
+ * with -ENOMEM and changes nothing, even if its bucket has room (the
+ * check comes first); removes give emptied chunks back, and a frame put
+ * back ahead of a bucket whose first chunk starts full takes a new chunk
+ * in front. Checked against the model after each step.
+ */
+static void test_pifo_chunks(void)
+{
+	const unsigned int per = XDPQ_PIFO_CHUNK_FRAMES;
+	struct model_node t[2 * XDPQ_PIFO_CHUNK_FRAMES + 1];
+	struct model_pifo_store store;
+	struct model_entry r;
+	struct xdp_frame *f;
+	struct xdpq_pifo p;
+	unsigned int i;
+	u64 eff, rank;
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		t[i].id = i;
+	model_init(&model, ARRAY_SIZE(t), 8);
+	model_pifo_store_alloc(&store, 8, 2);
+	model_pifo_setup(&p, &model, &store, 8, 0);
+	CHECK(xdpq_pifo_push(&p, &t[0].frame, 3, false, &eff) == -ENOMEM,
+	      "push without chunks");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+
+	/* Two chunks: per + 1 frames fill one and start the next */
+	for (i = 0; i < 2; i++)
+		CHECK(model_pifo_add_chunk(&p, &model, &store), "add chunk");
+	for (i = 0; i <= per; i++) {
+		CHECK(!xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff),
+		      "push %u", i);
+		t[i].node.rank = eff;
+		model_insert(&model, eff, i, false);
+	}
+	CHECK(!xdpq_pifo_has_spare(&p), "a chunk left over");
+	CHECK(xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff) == -ENOMEM,
+	      "push with no spare chunk");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+
+	/* Emptying the first chunk gives it back */
+	for (i = 0; i < per; i++) {
+		f = xdpq_pifo_pop(&p, &rank);
+		r = model_pop(&model);
+		CHECK(f && model_node_of_frame(f)->id == r.id && rank == 3,
+		      "pop %u", i);
+	}
+	CHECK(xdpq_pifo_has_spare(&p), "emptied chunk not spare");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+
+	/* Put the last one back: ahead of frame per, in a new first chunk */
+	xdpq_pifo_push_head(&p, f, rank);
+	model_insert(&model, rank, model_node_of_frame(f)->id, true);
+	CHECK(!xdpq_pifo_has_spare(&p), "put back without a chunk");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+	while (model.n) {
+		f = xdpq_pifo_pop(&p, &rank);
+		r = model_pop(&model);
+		CHECK(f && model_node_of_frame(f)->id == r.id, "drain");
+	}
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+	model_fini(&model);
+	model_pifo_store_free(&store);
+	printf("pifo   chunks: -ENOMEM without a spare chunk, chunks given back and taken in front\n");
 }
 
 static void rbtree_test_pop(struct xdpq_rbtree *t)
@@ -393,6 +463,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)seed, sizeof(struct xdpq_node));
 
 	test_pifo_priority();
+	test_pifo_chunks();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		test_pifo(sizes[i], ops, rnd_below(1000), 2048, false);
 	/* the top of the u64 range, ranks saturate at ~0ULL */
