@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Hostile and unusual input to the XDP queue maps: every map creation
- * attribute of the three map types with the errno it must get; queue maps
- * inside map-in-maps; the smallest and largest frames; frames whose
+ * attribute of the three map types with the errno it must get; the memory
+ * a map reports for what it allocates; queue maps inside map-in-maps; the smallest and largest frames; frames whose
  * headroom cannot hold the queue's bookkeeping; multi-buffer frames to
  * devices with and without scatter-gather transmission; and generic XDP,
  * which cannot queue. Every refused frame is counted by its reason.
@@ -109,6 +109,60 @@ static void test_map_create(void)
 		check_create(extra_cases[i].name, extra_cases[i].type, 4, vsz, 1024, &opts,
 			     extra_cases[i].err);
 	}
+}
+
+/* The map's memory usage, as its fdinfo shows it; 0 if unreadable. */
+static __u64 map_memlock(int fd)
+{
+	unsigned long long memlock = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &memlock) == 1)
+			break;
+	fclose(f);
+	return memlock;
+}
+
+/* A PIFO map allocates a pointer slot for each of its max_entries frames
+ * when it is created, and reports them; a FIFO map links the frames
+ * themselves, so its memory does not depend on max_entries.
+ */
+static void test_memlock(void)
+{
+	const struct {
+		const char *name;
+		enum bpf_map_type type;
+		__u64 map_extra;
+		__u32 max_entries;
+	} maps[] = {
+		{ "pifo_small", BPF_MAP_TYPE_XDP_PIFO, 1024, 64 },
+		{ "pifo_large", BPF_MAP_TYPE_XDP_PIFO, 1024, 65536 },
+		{ "fifo_small", BPF_MAP_TYPE_XDP_FIFO, 0, 64 },
+		{ "fifo_large", BPF_MAP_TYPE_XDP_FIFO, 0, 65536 },
+	};
+	__u64 mem[ARRAY_SIZE(maps)] = {};
+	int i, fd;
+
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_extra = maps[i].map_extra);
+
+		fd = bpf_map_create(maps[i].type, maps[i].name, 4,
+				    sizeof(struct bpf_xdp_queue_stats), maps[i].max_entries,
+				    &opts);
+		if (!ASSERT_GE(fd, 0, maps[i].name))
+			return;
+		mem[i] = map_memlock(fd);
+		close(fd);
+		ASSERT_GT(mem[i], 0, "memlock");
+	}
+	ASSERT_GE(mem[1] - mem[0], (65536 - 64) * sizeof(void *), "pifo slot per frame");
+	ASSERT_EQ(mem[3], mem[2], "fifo independent of max_entries");
 }
 
 static int queue_map_create(enum bpf_map_type type, __u64 map_extra)
@@ -456,6 +510,8 @@ void test_xdpq_edge(void)
 {
 	if (test__start_subtest("map_create"))
 		test_map_create();
+	if (test__start_subtest("memlock"))
+		test_memlock();
 	if (test__start_subtest("inner_map"))
 		test_inner_map();
 	if (test__start_subtest("frame_sizes"))
