@@ -269,9 +269,9 @@ static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
 }
 
 /* Get the bulk ready to take frames for the sender's device: flush it if
- * it holds another device's frames, or full of them (XDP_PACKET_BULK_SIZE
- * before a bulk of frames is taken; a single frame goes out with the full
- * bulk instead, see xdp_packet_xmit()). A device over its XDP TX limit
+ * it holds another device's frames, or, with flush_full, if it is full of
+ * them (before a bulk of frames is taken; a single frame goes out with the
+ * full bulk instead, see xdp_packet_xmit()). A device over its XDP TX limit
  * takes no more frames (-EBUSY), and the sender's timer, if any, is woken
  * by the completion that brings it back. Frames count against the limit
  * once flushed, so checking once for the frames the bulk can take answers
@@ -281,11 +281,13 @@ static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
  */
 static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s,
-				   unsigned int full)
+				   bool flush_full)
 {
 	struct net_device *dev = bq->dev;
 
-	if (bq->count && (dev != s->dev || bq->count >= full) &&
+	if (bq->count &&
+	    (dev != s->dev ||
+	     (flush_full && bq->count >= XDP_PACKET_BULK_SIZE)) &&
 	    xdp_packet_bulk_xmit(bq) && dev == s->dev)
 		return -EBUSY;
 	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
@@ -357,7 +359,7 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	if (likely(!err) && unlikely(!xdp_packet_usual_frame(&s, frame)))
 		err = xdp_packet_check_frame(&s, frame);
 	if (likely(!err)) {
-		err = xdp_packet_bulk_prepare(bq, &s, XDP_PACKET_BULK_SIZE + 1);
+		err = xdp_packet_bulk_prepare(bq, &s, false);
 		if (err == -EBUSY)
 			xdpq_map_requeue(frame);
 	}
@@ -585,7 +587,7 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	while (!err && taken < max_frames && *bytes < budget) {
 		u32 want;
 
-		err = xdp_packet_bulk_prepare(bq, &s, XDP_PACKET_BULK_SIZE);
+		err = xdp_packet_bulk_prepare(bq, &s, true);
 		if (err)
 			break;
 		want = min_t(u32, max_frames - taken,
