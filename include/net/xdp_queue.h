@@ -184,7 +184,7 @@ int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
 int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to);
 s64 xdpq_map_nr_queued(struct bpf_map *map, u32 subq);
 
-/* Timers of schedulers waiting for frames or for room, net/core/xdp_dequeue.c */
+/* Timers of schedulers waiting for frames or for room (xdp_dequeue.c) */
 void xdp_timer_waiter_add(struct list_head *waiters,
 			  struct bpf_map *timer_map, void *timer_value);
 void xdp_timer_waiters_wake(struct list_head *waiters);
