@@ -87,11 +87,12 @@ run: selftests
 	@echo "xdpq: demo results and plot in $(BUILD)/demo-results$(SUFFIX)/"
 
 # The guest benchmark after the native one (harness/bench): results, plots
-# and the report in build/bench/. The report runs on whatever the guest
+# and the report in build/bench/. The native one runs first, before any
+# build, whose writeback and cache traffic would time its larger queues. The report runs on whatever the guest
 # wrote, then the guest's status is passed on. Its guest gets the memory
 # that a standing queue of 1M live frames, a 4 KiB page each, needs.
 BENCH_GUEST_MEM ?= 6G
-bench: selftests bench-native
+bench: bench-native selftests
 	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
 	@{ date -u; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-; \
 		echo "$$(nproc) CPUs, load average before $$(cut -d' ' -f1-3 /proc/loadavg)"; } \
