@@ -340,6 +340,11 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
 static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 				 u64 rank, bool strict, u64 *eff)
 {
+	/* Read before the bitmap stores, which the compiler cannot tell
+	 * from stores to *p
+	 */
+	struct xdpq_pifo_bucket *buckets = p->buckets;
+	u64 mask = p->nbuckets - 1;
 	struct xdpq_pifo_bucket *b;
 	int err;
 
@@ -348,7 +353,7 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 	err = xdpq_pifo_place(p, rank, strict, eff);
 	if (err)
 		return err;
-	b = &p->buckets[*eff & (p->nbuckets - 1)];
+	b = &buckets[*eff & mask];
 	if (!b->first || b->tail == XDPQ_PIFO_CHUNK_FRAMES)
 		xdpq_pifo_append_chunk(p, b);
 	b->last->frames[b->tail++] = frame;
