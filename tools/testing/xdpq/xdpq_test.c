@@ -2,7 +2,8 @@
 /* Randomised property tests of the XDP queue map ordering cores.
  *
  * Each core is driven with a random mix of enqueues and dequeues (for
- * the PIFO also bulk dequeues within a byte budget) and
+ * the PIFO also bulk dequeues within a byte budget, and frames put back
+ * at the head) and
  * compared, operation by operation, with a reference model: a list kept
  * sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
  * ranks below the head, and for the PIFO ranks beyond the window (clamped
@@ -173,6 +174,31 @@ static void pifo_test_pop(struct xdpq_pifo *p)
 	model_pool_put(&pool, t);
 }
 
+/* The head taken and put back, as a frame the device gave back: ahead of
+ * its equals, at its rank placed in the window again.
+ */
+static void pifo_test_requeue(struct xdpq_pifo *p)
+{
+	struct xdp_frame *f;
+	struct model_entry r;
+	u64 rank = 0, want;
+
+	f = xdpq_pifo_pop(p, &rank);
+	r = model_pop(&model);
+	CHECK(f && model_node_of_frame(f)->id == r.id && rank == r.rank,
+	      "requeue: pop id %u, want %u", f ? model_node_of_frame(f)->id : 0,
+	      r.id);
+	if (!f)
+		exit(1);
+	/* Fewer frames than the chunks were sized for: one is spare */
+	model_pifo_place(&model, rank, false, &want);
+	rank = xdpq_pifo_push_head(p, f, rank);
+	CHECK(rank == want, "requeue at %llu, want %llu",
+	      (unsigned long long)rank, (unsigned long long)want);
+	model_node_of_frame(f)->node.rank = rank;
+	model_insert(&model, rank, r.id, true);
+}
+
 /* A bulk of up to PIFO_TEST_BULK frames within a budget of bytes, as the
  * map's dequeue_bulk takes them; returns how many.
  */
@@ -215,6 +241,7 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 		      unsigned int cap, bool prio)
 {
 	unsigned long op, placed[MODEL_NR_PLACE] = {}, enq = 0, deq = 0;
+	unsigned long requeued = 0;
 	struct model_pifo_store store;
 	unsigned int maxdepth = 0;
 	u64 clock = start;
@@ -228,6 +255,9 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	for (op = 0; op < ops; op++) {
 		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
 			enq += pifo_test_push(&p, &clock, prio, placed);
+		} else if (model.n && !rnd_below(8)) {
+			pifo_test_requeue(&p);
+			requeued++;
 		} else if (rnd_below(4)) {
 			deq += !!model.n;
 			pifo_test_pop(&p);
@@ -245,9 +275,9 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 	CHECK(!xdpq_pifo_pop(&p, &clock), "not empty after drain");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
-	printf("pifo   nbuckets %-8u %s %-20llu ops %lu: enq %lu deq %lu clamped %lu refused %lu below %lu slides %lu restarts %lu max depth %u, clock swept %.1f windows\n",
+	printf("pifo   nbuckets %-8u %s %-20llu ops %lu: enq %lu deq %lu requeued %lu clamped %lu refused %lu below %lu slides %lu restarts %lu max depth %u, clock swept %.1f windows\n",
 	       nbuckets, prio ? "prio " : "start", (unsigned long long)start,
-	       ops, enq, deq, placed[MODEL_CLAMPED], placed[MODEL_REFUSED],
+	       ops, enq, deq, requeued, placed[MODEL_CLAMPED], placed[MODEL_REFUSED],
 	       placed[MODEL_BELOW], placed[MODEL_SLID], placed[MODEL_RESTART],
 	       maxdepth, (double)(clock - start) / nbuckets);
 	total_ops += ops;
