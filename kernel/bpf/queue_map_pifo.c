@@ -63,7 +63,9 @@ static void xdpq_pifo_map_free(struct xdpq_pifo_map *m)
 {
 	struct xdpq_pifo_chunk *chunk, *next;
 
-	/* All chunks are spare once the map is drained */
+	/* xdpq_map_free() drained the map first, so all chunks are spare;
+	 * those outside the array were added by xdpq_pifo_map_requeue()
+	 */
 	for (chunk = m->core.spare; chunk; chunk = next) {
 		next = chunk->next;
 		if (chunk < m->chunks || chunk >= m->chunks + m->nr_chunks)
@@ -180,8 +182,9 @@ static u64 xdpq_pifo_map_mem_usage(const struct xdpq_map *q)
 }
 
 /* A frame given back while the map is full may find no spare chunk: the
- * array only covers max_entries frames. Add one then; only if that fails
- * too is the frame refused, for the map core to drop.
+ * array only covers max_entries frames. Add one then, with GFP_ATOMIC as
+ * the map lock is held; it stays with the map until xdpq_pifo_map_free().
+ * Only if that fails too is the frame refused, for the map core to drop.
  */
 static int xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {

@@ -170,13 +170,21 @@ static inline bool xdpq_pifo_has_spare(const struct xdpq_pifo *p)
 	return p->spare;
 }
 
-/* A spare chunk, which the caller made sure there is, as the last of b. */
-static inline void xdpq_pifo_append_chunk(struct xdpq_pifo *p,
-					  struct xdpq_pifo_bucket *b)
+/* A spare chunk, which the caller made sure there is. */
+static inline struct xdpq_pifo_chunk *xdpq_pifo_take_chunk(struct xdpq_pifo *p)
 {
 	struct xdpq_pifo_chunk *chunk = p->spare;
 
 	p->spare = chunk->next;
+	return chunk;
+}
+
+/* A spare chunk as the last of b. */
+static inline void xdpq_pifo_append_chunk(struct xdpq_pifo *p,
+					  struct xdpq_pifo_bucket *b)
+{
+	struct xdpq_pifo_chunk *chunk = xdpq_pifo_take_chunk(p);
+
 	chunk->next = NULL;
 	if (b->last) {
 		b->last->next = chunk;
@@ -188,15 +196,14 @@ static inline void xdpq_pifo_append_chunk(struct xdpq_pifo *p,
 	b->tail = 0;
 }
 
-/* A spare chunk, which the caller made sure there is, as the first of the
- * non-empty b, to be filled from its end.
+/* A spare chunk as the first of the non-empty b, to be filled from its
+ * end.
  */
 static inline void xdpq_pifo_prepend_chunk(struct xdpq_pifo *p,
 					   struct xdpq_pifo_bucket *b)
 {
-	struct xdpq_pifo_chunk *chunk = p->spare;
+	struct xdpq_pifo_chunk *chunk = xdpq_pifo_take_chunk(p);
 
-	p->spare = chunk->next;
 	chunk->next = b->first;
 	b->first = chunk;
 	b->head = XDPQ_PIFO_CHUNK_FRAMES;
@@ -465,17 +472,16 @@ static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 					      u64 *bytes)
 {
 	struct xdpq_pifo_bucket *b;
-	unsigned int i = 0, run;
+	unsigned int i = 0, start;
 	u64 sum = *bytes;
 
 	while (i < n && sum < max_bytes && (b = xdpq_pifo_head_bucket(p))) {
-		run = 0;
+		start = i;
 		do {
 			frames[i] = xdpq_pifo_bucket_pop(p, b);
 			sum += frames[i++]->len;
-			run++;
 		} while (i < n && sum < max_bytes && b->first);
-		xdpq_pifo_taken(p, b, run);
+		xdpq_pifo_taken(p, b, i - start);
 	}
 	*bytes = sum;
 	return i;
