@@ -203,6 +203,16 @@ long xdpq_map_redirect(struct bpf_map *map, u64 key, u64 flags);
 u64 xdpq_map_mem_usage(const struct bpf_map *map);
 extern u32 xdpq_map_btf_ids[];
 
+/* The chunks of frame pointers of the ordering cores that keep their
+ * frames in chunks (kernel/bpf/queue_map_chunk.h), allocated with the map.
+ */
+struct xdpq_chunk_pool;
+int xdpq_chunk_pool_alloc(struct xdpq_chunk_pool *pool, u32 nframes,
+			  u32 nlists, int numa_node);
+int xdpq_chunk_pool_reserve(struct xdpq_map *q, struct xdpq_chunk_pool *pool);
+void xdpq_chunk_pool_free(struct xdpq_chunk_pool *pool);
+u64 xdpq_chunk_pool_mem_usage(const struct xdpq_chunk_pool *pool);
+
 static inline struct xdpq_map *xdpq_map(struct bpf_map *map)
 {
 	return container_of(map, struct xdpq_map, map);

@@ -19,14 +19,15 @@
  * Storage. A queued frame is an xdp_frame. Its bookkeeping, struct
  * xdpq_node, lives in the frame's headroom right after the xdp_frame,
  * and what the ordering core needs besides is allocated with the map (the
- * PIFO's frame slots for max_entries frames), so queueing allocates
- * nothing. A frame whose headroom cannot hold the node next to its
- * metadata is refused with -ENOSPC. max_entries caps the number of frames
- * the map holds at once, but for the frames a device gave back
- * (xdpq_map_requeue()): they were accepted once and are not dropped, and
- * the map takes no new frames until it is below its size again. (Only if
- * the PIFO then needs a slot beyond its size and the allocation fails is
- * such a frame dropped, counted in send_failed.)
+ * PIFO's chunks of frame pointers, queue_map_chunk.h, for max_entries
+ * frames), so queueing allocates nothing. A frame whose headroom cannot
+ * hold the node next to its metadata is refused with -ENOSPC. max_entries
+ * caps the number of frames the map holds at once, but for the frames a
+ * device gave back (xdpq_map_requeue()): they were accepted once and are
+ * not dropped, and the map takes no new frames until it is below its size
+ * again. (Only if the core then needs a chunk
+ * beyond its size and the allocation fails is such a frame dropped,
+ * counted in send_failed.)
  *
  * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue(), which runs
  * in the NAPI (or cpumap kthread, or live test_run) context of the
@@ -76,6 +77,8 @@
 #include <net/net_namespace.h>
 #include <net/xdp.h>
 #include <net/xdp_queue.h>
+
+#include "queue_map_chunk.h"
 
 #define XDPQ_CREATE_FLAG_MASK	BPF_F_NUMA_NODE
 #define XDPQ_MAX_FRAMES		(1U << 24)
@@ -192,6 +195,64 @@ void xdpq_map_free(struct bpf_map *map)
 	bpf_map_area_free(q->busy);
 	bpf_map_area_free(q->subq_stats);
 	bpf_map_area_free(q);
+}
+
+/* The chunks of an ordering core for nframes frames in nlists lists,
+ * allocated with the map and all spare.
+ */
+int xdpq_chunk_pool_alloc(struct xdpq_chunk_pool *pool, u32 nframes,
+			  u32 nlists, int numa_node)
+{
+	u64 n = xdpq_chunks_for(nframes, nlists);
+
+	pool->array = bpf_map_area_alloc(n * sizeof(*pool->array), numa_node);
+	if (!pool->array)
+		return -ENOMEM;
+	pool->nr_array = n;
+	xdpq_chunk_add(pool, pool->array, n);
+	return 0;
+}
+
+/* A frame given back while the map is full may find no spare chunk: the
+ * array only covers max_entries frames. Add one then, with GFP_ATOMIC as
+ * q->lock is held; it stays with the map until xdpq_chunk_pool_free().
+ */
+int xdpq_chunk_pool_reserve(struct xdpq_map *q, struct xdpq_chunk_pool *pool)
+{
+	struct xdpq_chunk *chunk;
+
+	if (likely(xdpq_chunk_has_spare(pool)))
+		return 0;
+	chunk = bpf_map_kmalloc_node(&q->map, sizeof(*chunk),
+				     GFP_ATOMIC | __GFP_NOWARN,
+				     q->map.numa_node);
+	if (!chunk)
+		return -ENOMEM;
+	xdpq_chunk_add(pool, chunk, 1);
+	WRITE_ONCE(pool->nr_added, pool->nr_added + 1);
+	return 0;
+}
+
+/* xdpq_map_free() drained the map before its ->destroy, so all chunks are
+ * spare; those outside the array were added by xdpq_chunk_pool_reserve().
+ * Also frees a pool whose allocation failed, if it was zeroed before.
+ */
+void xdpq_chunk_pool_free(struct xdpq_chunk_pool *pool)
+{
+	struct xdpq_chunk *chunk, *next;
+
+	for (chunk = pool->spare; chunk; chunk = next) {
+		next = chunk->next;
+		if (chunk < pool->array || chunk >= pool->array + pool->nr_array)
+			kfree(chunk);
+	}
+	bpf_map_area_free(pool->array);
+}
+
+u64 xdpq_chunk_pool_mem_usage(const struct xdpq_chunk_pool *pool)
+{
+	return (pool->nr_array + READ_ONCE(pool->nr_added)) *
+	       sizeof(struct xdpq_chunk);
 }
 
 /* n frames entered or left sub-queue subq, under q->lock. Its bit in

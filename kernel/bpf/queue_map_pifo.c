@@ -27,9 +27,9 @@
  * map full.
  *
  * There is a single sub-queue, 0. This file only holds the map glue, which
- * allocates the core's frame slots for max_entries frames with the map;
- * the ordering core is in queue_map_pifo.h, and the map core with the
- * enqueue path, locking and lifetime rules in queue_map.c. The ordering
+ * allocates the core's chunks of frame pointers for max_entries frames with
+ * the map; the ordering core is in queue_map_pifo.h, and the map core with
+ * the enqueue path, locking and lifetime rules in queue_map.c. The ordering
  * callbacks run under the map lock.
  */
 #include <linux/bpf.h>
@@ -38,43 +38,17 @@
 
 #include "queue_map_pifo.h"
 
-/* The ordering core and the chunks it takes its frame slots from: an array
- * sized for max_entries frames, and the chunks added one at a time when
- * frames given back took the map past its size (xdpq_pifo_map_requeue()).
- */
-struct xdpq_pifo_map {
-	struct xdpq_pifo core;
-	struct xdpq_pifo_chunk *chunks;
-	u64 nr_chunks;
-	u64 nr_added;
-};
-
-static struct xdpq_pifo_map *xdpq_pifo_map(const struct xdpq_map *q)
+static struct xdpq_pifo *xdpq_pifo(const struct xdpq_map *q)
 {
 	return q->priv;
 }
 
-static struct xdpq_pifo *xdpq_pifo(const struct xdpq_map *q)
+static void xdpq_pifo_map_free(struct xdpq_pifo *p)
 {
-	return &xdpq_pifo_map(q)->core;
-}
-
-static void xdpq_pifo_map_free(struct xdpq_pifo_map *m)
-{
-	struct xdpq_pifo_chunk *chunk, *next;
-
-	/* xdpq_map_free() drained the map first, so all chunks are spare;
-	 * those outside the array were added by xdpq_pifo_map_requeue()
-	 */
-	for (chunk = m->core.spare; chunk; chunk = next) {
-		next = chunk->next;
-		if (chunk < m->chunks || chunk >= m->chunks + m->nr_chunks)
-			kfree(chunk);
-	}
-	bpf_map_area_free(m->chunks);
-	bpf_map_area_free(m->core.bitmap);
-	bpf_map_area_free(m->core.buckets);
-	bpf_map_area_free(m);
+	xdpq_chunk_pool_free(&p->chunks);
+	bpf_map_area_free(p->bitmap);
+	bpf_map_area_free(p->buckets);
+	bpf_map_area_free(p);
 }
 
 static int xdpq_pifo_map_init(struct xdpq_map *q, const union bpf_attr *attr,
@@ -82,34 +56,31 @@ static int xdpq_pifo_map_init(struct xdpq_map *q, const union bpf_attr *attr,
 {
 	u32 nbuckets = attr->map_extra;
 	u32 words = xdpq_pifo_layout(NULL, nbuckets);
-	struct xdpq_pifo_bucket *buckets;
-	struct xdpq_pifo_map *m;
+	struct xdpq_chunk_list *buckets;
+	struct xdpq_pifo *p;
 	u64 *bitmap;
 
-	m = bpf_map_area_alloc(sizeof(*m), numa_node);
-	if (!m)
+	p = bpf_map_area_alloc(sizeof(*p), numa_node);
+	if (!p)
 		return -ENOMEM;
-	m->nr_chunks = xdpq_pifo_chunks(attr->max_entries, nbuckets);
-	m->nr_added = 0;
-	m->chunks = bpf_map_area_alloc(m->nr_chunks * sizeof(*m->chunks),
-				       numa_node);
 	buckets = bpf_map_area_alloc((u64)nbuckets * sizeof(*buckets),
 				     numa_node);
 	bitmap = bpf_map_area_alloc((u64)words * sizeof(*bitmap), numa_node);
 	/* Zeroed: empty buckets and bitmap; also what the error path frees */
-	xdpq_pifo_init(&m->core, buckets, bitmap, nbuckets);
-	if (!m->chunks || !buckets || !bitmap) {
-		xdpq_pifo_map_free(m);
+	xdpq_pifo_init(p, buckets, bitmap, nbuckets);
+	if (!buckets || !bitmap ||
+	    xdpq_chunk_pool_alloc(&p->chunks, attr->max_entries, nbuckets,
+				  numa_node)) {
+		xdpq_pifo_map_free(p);
 		return -ENOMEM;
 	}
-	xdpq_pifo_add_chunks(&m->core, m->chunks, m->nr_chunks);
-	q->priv = m;
+	q->priv = p;
 	return 0;
 }
 
 static void xdpq_pifo_map_destroy(struct xdpq_map *q)
 {
-	xdpq_pifo_map_free(xdpq_pifo_map(q));
+	xdpq_pifo_map_free(xdpq_pifo(q));
 }
 
 static int xdpq_pifo_map_admit(struct xdpq_map *q, u64 rank, u32 flags)
@@ -172,36 +143,25 @@ static bool xdpq_pifo_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)
 
 static u64 xdpq_pifo_map_mem_usage(const struct xdpq_map *q)
 {
-	const struct xdpq_pifo_map *m = xdpq_pifo_map(q);
+	const struct xdpq_pifo *p = xdpq_pifo(q);
 
-	return sizeof(*m) +
-	       (u64)m->core.nbuckets * sizeof(struct xdpq_pifo_bucket) +
-	       (u64)xdpq_pifo_layout(NULL, m->core.nbuckets) * sizeof(u64) +
-	       (m->nr_chunks + READ_ONCE(m->nr_added)) *
-	       sizeof(struct xdpq_pifo_chunk);
+	return sizeof(*p) +
+	       (u64)p->nbuckets * sizeof(*p->buckets) +
+	       (u64)xdpq_pifo_layout(NULL, p->nbuckets) * sizeof(u64) +
+	       xdpq_chunk_pool_mem_usage(&p->chunks);
 }
 
-/* A frame given back while the map is full may find no spare chunk: the
- * array only covers max_entries frames. Add one then, with GFP_ATOMIC as
- * the map lock is held; it stays with the map until xdpq_pifo_map_free().
- * Only if that fails too is the frame refused, for the map core to drop.
+/* A frame given back while the map is full may need a chunk beyond those
+ * for max_entries frames; only if none can be had is it refused, for the
+ * map core to drop.
  */
 static int xdpq_pifo_map_requeue(struct xdpq_map *q, struct xdpq_node *node)
 {
-	struct xdpq_pifo_map *m = xdpq_pifo_map(q);
-	struct xdpq_pifo_chunk *chunk;
+	struct xdpq_pifo *p = xdpq_pifo(q);
 
-	if (unlikely(!xdpq_pifo_has_spare(&m->core))) {
-		chunk = bpf_map_kmalloc_node(&q->map, sizeof(*chunk),
-					     GFP_ATOMIC | __GFP_NOWARN,
-					     q->map.numa_node);
-		if (!chunk)
-			return -ENOMEM;
-		xdpq_pifo_add_chunks(&m->core, chunk, 1);
-		WRITE_ONCE(m->nr_added, m->nr_added + 1);
-	}
-	node->rank = xdpq_pifo_push_head(&m->core, xdpq_node_frame(node),
-					 node->rank);
+	if (unlikely(xdpq_chunk_pool_reserve(q, &p->chunks)))
+		return -ENOMEM;
+	node->rank = xdpq_pifo_push_head(p, xdpq_node_frame(node), node->rank);
 	return 0;
 }
 

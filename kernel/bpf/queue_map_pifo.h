@@ -35,24 +35,12 @@
  * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS. A bulk remove is
  * O(1) per frame and O(levels) per bucket it empties.
  *
- * Storage. A bucket is a list of chunks of XDPQ_PIFO_CHUNK_FRAMES frame
- * pointers, one cache line each: the bucket's frames run from index head
- * of its first chunk to index tail of its last, all chunks in between are
- * full. The core never touches a queued frame: an insert writes a pointer
- * into the bucket's last chunk, a remove reads one from its first, so
- * that with many frames queued the cache misses are on the chunks of two
- * buckets, not on frames scattered over memory (linking frames to each
- * other, as the FIFO core does, costs a miss on the frame queued last in
- * the bucket and one on the frame next in line). Only the bulk remove
- * reads the lengths of the frames it hands out.
- *
- * Chunks come from a list of spare ones that the caller fills
- * (xdpq_pifo_add_chunks()); an insert takes at most one, and one that
- * finds none fails with -ENOMEM before changing anything. A bucket of n
- * frames holds at most n / XDPQ_PIFO_CHUNK_FRAMES + 2 chunks, so
- * xdpq_pifo_chunks() chunks always leave one for an insert into a queue
- * of fewer frames than it was sized for. Emptied chunks go back to the
- * list, the one used last first, while it is still in the cache.
+ * Storage. A bucket is a FIFO of frame pointers in chunks
+ * (queue_map_chunk.h): the core never touches a queued frame but for the
+ * lengths a bulk remove reads. An insert that finds no spare chunk fails
+ * with -ENOMEM before changing anything; xdpq_chunks_for(nframes,
+ * nbuckets) chunks always leave one for an insert into a queue of fewer
+ * than nframes frames.
  *
  * The core knows nothing of maps, so that it can be built and tested in
  * user space (tools/testing/xdpq). Callers serialise all calls; head is
@@ -69,26 +57,13 @@
 #include <linux/types.h>
 #include <net/xdp.h>
 
+#include "queue_map_chunk.h"
+
 #define XDPQ_PIFO_MAX_BUCKETS	(1U << 20)
 #define XDPQ_PIFO_MAX_LEVELS	4	/* 64^4 >= XDPQ_PIFO_MAX_BUCKETS */
-#define XDPQ_PIFO_CHUNK_FRAMES	7	/* a chunk fills a 64-byte line */
-
-struct xdpq_pifo_chunk {
-	struct xdpq_pifo_chunk *next;	/* in the bucket, or spare */
-	struct xdp_frame *frames[XDPQ_PIFO_CHUNK_FRAMES];
-};
-
-/* Empty: first is NULL. */
-struct xdpq_pifo_bucket {
-	struct xdpq_pifo_chunk *first;
-	struct xdpq_pifo_chunk *last;
-	u16 head;			/* next frame of first to remove */
-	u16 tail;			/* next free slot of last */
-};
-
 struct xdpq_pifo {
-	struct xdpq_pifo_bucket *buckets;	/* nbuckets */
-	struct xdpq_pifo_chunk *spare;	/* chunks for inserts to take */
+	struct xdpq_chunk_list *buckets;	/* nbuckets */
+	struct xdpq_chunk_pool chunks;	/* for inserts to take */
 	u64 *bitmap;			/* all levels, leaf level first */
 	u64 base;			/* start of the window */
 	u64 head;			/* lowest effective rank queued */
@@ -123,114 +98,22 @@ static inline u32 xdpq_pifo_layout(struct xdpq_pifo *p, u32 nbuckets)
 	return words;
 }
 
-/* Chunks enough for any nframes frames queued at once in nbuckets
- * buckets (see Storage above).
- */
-static inline u64 xdpq_pifo_chunks(u32 nframes, u32 nbuckets)
-{
-	return DIV_ROUND_UP(nframes, XDPQ_PIFO_CHUNK_FRAMES) +
-	       2ULL * min(nframes, nbuckets);
-}
-
 /* buckets holds nbuckets zeroed entries, bitmap
- * xdpq_pifo_layout(NULL, nbuckets) zeroed words. There are no spare chunks
+ * xdpq_pifo_layout(NULL, nbuckets) zeroed words. There are no chunks
  * yet.
  */
 static inline void xdpq_pifo_init(struct xdpq_pifo *p,
-				  struct xdpq_pifo_bucket *buckets,
+				  struct xdpq_chunk_list *buckets,
 				  u64 *bitmap, u32 nbuckets)
 {
 	p->buckets = buckets;
-	p->spare = NULL;
+	p->chunks = (struct xdpq_chunk_pool){};
 	p->bitmap = bitmap;
 	p->nbuckets = nbuckets;
 	p->base = 0;
 	p->head = 0;
 	p->count = 0;
 	xdpq_pifo_layout(p, nbuckets);
-}
-
-static inline void xdpq_pifo_put_chunk(struct xdpq_pifo *p,
-				       struct xdpq_pifo_chunk *chunk)
-{
-	chunk->next = p->spare;
-	p->spare = chunk;
-}
-
-/* Add the n chunks of the array chunks to the spare ones. */
-static inline void xdpq_pifo_add_chunks(struct xdpq_pifo *p,
-					struct xdpq_pifo_chunk *chunks, u64 n)
-{
-	while (n--)
-		xdpq_pifo_put_chunk(p, &chunks[n]);
-}
-
-static inline bool xdpq_pifo_has_spare(const struct xdpq_pifo *p)
-{
-	return p->spare;
-}
-
-/* A spare chunk, which the caller made sure there is. */
-static inline struct xdpq_pifo_chunk *xdpq_pifo_take_chunk(struct xdpq_pifo *p)
-{
-	struct xdpq_pifo_chunk *chunk = p->spare;
-
-	p->spare = chunk->next;
-	return chunk;
-}
-
-/* A spare chunk as the last of b. */
-static inline void xdpq_pifo_append_chunk(struct xdpq_pifo *p,
-					  struct xdpq_pifo_bucket *b)
-{
-	struct xdpq_pifo_chunk *chunk = xdpq_pifo_take_chunk(p);
-
-	chunk->next = NULL;
-	if (b->last) {
-		b->last->next = chunk;
-	} else {
-		b->first = chunk;
-		b->head = 0;
-	}
-	b->last = chunk;
-	b->tail = 0;
-}
-
-/* A spare chunk as the first of the non-empty b, to be filled from its
- * end.
- */
-static inline void xdpq_pifo_prepend_chunk(struct xdpq_pifo *p,
-					   struct xdpq_pifo_bucket *b)
-{
-	struct xdpq_pifo_chunk *chunk = xdpq_pifo_take_chunk(p);
-
-	chunk->next = b->first;
-	b->first = chunk;
-	b->head = XDPQ_PIFO_CHUNK_FRAMES;
-}
-
-/* Remove the first frame of the non-empty b; give its first chunk back if
- * that empties it.
- */
-static inline struct xdp_frame *
-xdpq_pifo_bucket_pop(struct xdpq_pifo *p, struct xdpq_pifo_bucket *b)
-{
-	struct xdpq_pifo_chunk *chunk = b->first;
-	struct xdp_frame *frame = chunk->frames[b->head++];
-
-	if (chunk == b->last) {
-		if (b->head < b->tail)
-			return frame;
-		b->first = NULL;
-		b->last = NULL;
-	} else {
-		if (b->head < XDPQ_PIFO_CHUNK_FRAMES)
-			return frame;
-		b->first = chunk->next;
-		b->head = 0;
-	}
-	xdpq_pifo_put_chunk(p, chunk);
-	return frame;
 }
 
 static inline u64 *xdpq_pifo_word(struct xdpq_pifo *p, u32 level, u32 bit)
@@ -350,20 +233,16 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 	/* Read before the bitmap stores, which the compiler cannot tell
 	 * from stores to *p
 	 */
-	struct xdpq_pifo_bucket *buckets = p->buckets;
+	struct xdpq_chunk_list *buckets = p->buckets;
 	u64 mask = p->nbuckets - 1;
-	struct xdpq_pifo_bucket *b;
 	int err;
 
-	if (unlikely(!p->spare))
+	if (unlikely(!xdpq_chunk_has_spare(&p->chunks)))
 		return -ENOMEM;
 	err = xdpq_pifo_place(p, rank, strict, eff);
 	if (err)
 		return err;
-	b = &buckets[*eff & mask];
-	if (!b->first || b->tail == XDPQ_PIFO_CHUNK_FRAMES)
-		xdpq_pifo_append_chunk(p, b);
-	b->last->frames[b->tail++] = frame;
+	xdpq_chunk_push(&p->chunks, &buckets[*eff & mask], frame);
 	return 0;
 }
 
@@ -375,20 +254,11 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 static inline u64 xdpq_pifo_push_head(struct xdpq_pifo *p,
 				      struct xdp_frame *frame, u64 rank)
 {
-	struct xdpq_pifo_bucket *b;
 	u64 eff;
 
 	xdpq_pifo_place(p, rank, false, &eff);
-	b = &p->buckets[eff & (p->nbuckets - 1)];
-	if (!b->first) {
-		xdpq_pifo_append_chunk(p, b);
-		b->tail = 1;
-	} else {
-		if (!b->head)
-			xdpq_pifo_prepend_chunk(p, b);
-		b->head--;
-	}
-	b->first->frames[b->head] = frame;
+	xdpq_chunk_push_head(&p->chunks, &p->buckets[eff & (p->nbuckets - 1)],
+			     frame);
 	return eff;
 }
 
@@ -412,7 +282,7 @@ static inline bool xdpq_pifo_peek(const struct xdpq_pifo *p, u64 *rank)
 }
 
 /* The bucket of the head frame, or NULL if the queue is empty. */
-static inline struct xdpq_pifo_bucket *
+static inline struct xdpq_chunk_list *
 xdpq_pifo_head_bucket(const struct xdpq_pifo *p)
 {
 	return p->count ? &p->buckets[p->head & (p->nbuckets - 1)] : NULL;
@@ -422,13 +292,13 @@ xdpq_pifo_head_bucket(const struct xdpq_pifo *p)
  * empty now, unmark it and move the head on to the next non-empty one.
  */
 static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
-				   const struct xdpq_pifo_bucket *b,
+				   const struct xdpq_chunk_list *b,
 				   unsigned int n)
 {
 	u32 mask = p->nbuckets - 1, start, next;
 
 	p->count -= n;
-	if (b->first)
+	if (!xdpq_chunk_list_empty(b))
 		return;
 	start = p->head & mask;
 	xdpq_pifo_clear(p, start);
@@ -450,13 +320,13 @@ static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
  */
 static inline struct xdp_frame *xdpq_pifo_pop(struct xdpq_pifo *p, u64 *rank)
 {
-	struct xdpq_pifo_bucket *b = xdpq_pifo_head_bucket(p);
+	struct xdpq_chunk_list *b = xdpq_pifo_head_bucket(p);
 	struct xdp_frame *frame;
 
 	if (!b)
 		return NULL;
 	*rank = p->head;
-	frame = xdpq_pifo_bucket_pop(p, b);
+	frame = xdpq_chunk_pop(&p->chunks, b);
 	xdpq_pifo_taken(p, b, 1);
 	return frame;
 }
@@ -471,16 +341,20 @@ static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 					      unsigned int n, u64 max_bytes,
 					      u64 *bytes)
 {
-	struct xdpq_pifo_bucket *b;
+	struct xdpq_chunk_list *b;
 	unsigned int i = 0, start;
 	u64 sum = *bytes;
 
+	/* Frame by frame: most buckets hold one or two frames, for which
+	 * copying a chunk's run, as xdpq_chunk_pop_bulk() does, costs more.
+	 */
 	while (i < n && sum < max_bytes && (b = xdpq_pifo_head_bucket(p))) {
 		start = i;
 		do {
-			frames[i] = xdpq_pifo_bucket_pop(p, b);
+			frames[i] = xdpq_chunk_pop(&p->chunks, b);
 			sum += frames[i++]->len;
-		} while (i < n && sum < max_bytes && b->first);
+		} while (i < n && sum < max_bytes &&
+			 !xdpq_chunk_list_empty(b));
 		xdpq_pifo_taken(p, b, i - start);
 	}
 	*bytes = sum;

@@ -100,9 +100,9 @@ struct bench {
 	struct list_head fifo;
 	struct xdpq_pifo pifo;
 	struct xdpq_rbtree rbtree;
-	struct xdpq_pifo_bucket *buckets;	/* PIFO storage, for 1M */
+	struct xdpq_chunk_list *buckets;	/* PIFO storage, for 1M */
 	u64 *bitmap;
-	struct xdpq_pifo_chunk *chunks;
+	struct xdpq_chunk *chunks;
 	struct xdpq_node *spare;	/* the frame to enqueue next */
 	u64 held;			/* random: last rank dequeued */
 	u64 rng;
@@ -259,8 +259,8 @@ static void bench_fill(struct bench *b, struct bench_frames *f, u32 n)
 	memset(b->bitmap, 0,
 	       xdpq_pifo_layout(NULL, BENCH_WINDOW) * sizeof(*b->bitmap));
 	xdpq_pifo_init(&b->pifo, b->buckets, b->bitmap, BENCH_WINDOW);
-	xdpq_pifo_add_chunks(&b->pifo, b->chunks,
-			     xdpq_pifo_chunks(n, BENCH_WINDOW));
+	xdpq_chunk_add(&b->pifo.chunks, b->chunks,
+		       xdpq_chunks_for(n, BENCH_WINDOW));
 	xdpq_rbtree_init(&b->rbtree);
 	b->held = 0;
 	b->clock = 0;
@@ -346,7 +346,7 @@ static void bench_alloc(struct bench *b, struct bench_frames *f,
 	b->buckets = bench_mem_alloc(BENCH_WINDOW * sizeof(*b->buckets), false);
 	b->bitmap = bench_mem_alloc(xdpq_pifo_layout(NULL, BENCH_WINDOW) *
 				    sizeof(*b->bitmap), false);
-	b->chunks = bench_mem_alloc(xdpq_pifo_chunks(n, BENCH_WINDOW) *
+	b->chunks = bench_mem_alloc(xdpq_chunks_for(n, BENCH_WINDOW) *
 				    sizeof(*b->chunks), false);
 }
 

@@ -128,7 +128,7 @@ static void pifo_requeue(void)
 
 	if (!node)
 		return;
-	if (!xdpq_pifo_has_spare(&pifo)) {
+	if (!xdpq_chunk_has_spare(&pifo.chunks)) {
 		FUZZ_CHECK(pifo_model.n >= pifo_cap,
 			   "no spare chunk at %u of %u frames", pifo_model.n,
 			   pifo_cap);
@@ -210,8 +210,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	 */
 	if (!pifo_store.buckets)
 		model_pifo_store_alloc(&pifo_store, XDPQ_PIFO_MAX_BUCKETS,
-				       xdpq_pifo_chunks(FUZZ_NODES,
-							XDPQ_PIFO_MAX_BUCKETS) +
+				       xdpq_chunks_for(FUZZ_NODES,
+						       XDPQ_PIFO_MAX_BUCKETS) +
 				       FUZZ_NODES);
 	pifo_cap = pifo_pick_cap(&in);
 	fuzz_model_reset(&pifo_model, nbuckets);

@@ -10,10 +10,10 @@
  * from its code, so that the two are checked against each other.
  *
  * The model_*_mismatch() functions compare a core's whole internal state
- * with the model: bucket chunks, spare chunks and the bitmap levels of a
- * PIFO, the in-order
- * walk and the red-black rules of an rbtree, the list of a FIFO sub-queue.
- * They return NULL when they agree, else what differs.
+ * with the model: the chunks of a PIFO bucket, the spare chunks, the
+ * bitmap levels of a PIFO, the in-order walk and the red-black rules of
+ * an rbtree, the list of a FIFO sub-queue. They return NULL when they
+ * agree, else what differs.
  *
  * model_pifo_setup() gives a PIFO core the storage the map would: buckets,
  * bitmap, and chunks for the frames the model's pool holds at most.
@@ -232,16 +232,45 @@ static inline struct model_node *model_node_of_frame(struct xdp_frame *f)
 	return container_of(f, struct model_node, frame);
 }
 
+/* Chunks for a PIFO core, handed out from the front. */
+struct model_chunk_store {
+	struct xdpq_chunk *chunks;
+	u64 nr_chunks;		/* allocated */
+	u64 nr_given;		/* to the core */
+};
+
+static inline void model_chunk_store_alloc(struct model_chunk_store *s,
+					   u64 nr_chunks)
+{
+	s->chunks = calloc(nr_chunks ?: 1, sizeof(*s->chunks));
+	if (!s->chunks)
+		model_die_oom();
+	s->nr_chunks = nr_chunks;
+	s->nr_given = 0;
+}
+
+/* Give the core n more chunks of s, as the map does with the map (n from
+ * xdpq_chunks_for()) or for a frame put back beyond its size (n 1); false
+ * if s has not enough left.
+ */
+static inline bool model_chunks_give(struct xdpq_chunk_pool *pool,
+				     struct model_chunk_store *s, u64 n)
+{
+	if (s->nr_chunks - s->nr_given < n)
+		return false;
+	xdpq_chunk_add(pool, &s->chunks[s->nr_given], n);
+	s->nr_given += n;
+	return true;
+}
+
 /* Storage of a PIFO core: nbuckets buckets and their bitmap, and chunks
  * for cap frames, as the map allocates them, plus extra chunks that are
- * not given to the core yet (model_pifo_add_chunk()).
+ * not given to the core yet.
  */
 struct model_pifo_store {
-	struct xdpq_pifo_bucket *buckets;
+	struct xdpq_chunk_list *buckets;
 	u64 *bitmap;
-	struct xdpq_pifo_chunk *chunks;
-	u64 nr_chunks;		/* allocated */
-	u64 nr_given;		/* to the core, from the front */
+	struct model_chunk_store chunks;
 };
 
 static inline void model_pifo_store_alloc(struct model_pifo_store *s,
@@ -250,17 +279,16 @@ static inline void model_pifo_store_alloc(struct model_pifo_store *s,
 	s->buckets = calloc(nbuckets, sizeof(*s->buckets));
 	s->bitmap = calloc(xdpq_pifo_layout(NULL, nbuckets),
 			   sizeof(*s->bitmap));
-	s->chunks = calloc(nr_chunks ?: 1, sizeof(*s->chunks));
-	if (!s->buckets || !s->bitmap || !s->chunks)
+	if (!s->buckets || !s->bitmap)
 		model_die_oom();
-	s->nr_chunks = nr_chunks;
+	model_chunk_store_alloc(&s->chunks, nr_chunks);
 }
 
 static inline void model_pifo_store_free(struct model_pifo_store *s)
 {
 	free(s->buckets);
 	free(s->bitmap);
-	free(s->chunks);
+	free(s->chunks.chunks);
 }
 
 /* An empty core over the first nbuckets buckets of s, with the chunks for
@@ -270,29 +298,25 @@ static inline void model_pifo_setup(struct xdpq_pifo *p, struct model *m,
 				    struct model_pifo_store *s, u32 nbuckets,
 				    unsigned int cap)
 {
-	u64 n = xdpq_pifo_chunks(cap, nbuckets);
-
-	if (n > s->nr_chunks)
-		model_die_oom();
 	memset(s->buckets, 0, nbuckets * sizeof(*s->buckets));
 	memset(s->bitmap, 0,
 	       xdpq_pifo_layout(NULL, nbuckets) * sizeof(*s->bitmap));
 	xdpq_pifo_init(p, s->buckets, s->bitmap, nbuckets);
 	model_reset(m, nbuckets);
-	xdpq_pifo_add_chunks(p, s->chunks, n);
-	s->nr_given = n;
-	m->chunks = n;
+	s->chunks.nr_given = 0;
+	m->chunks = xdpq_chunks_for(cap, nbuckets);
+	if (!model_chunks_give(&p->chunks, &s->chunks, m->chunks))
+		model_die_oom();
 }
 
-/* Give the core one more chunk of s, as the map does for a frame put back
- * beyond its size; false if s has none left.
+/* Give the PIFO core one more chunk of s, as the map does for a frame put
+ * back beyond its size; false if s has none left.
  */
 static inline bool model_pifo_add_chunk(struct xdpq_pifo *p, struct model *m,
 					struct model_pifo_store *s)
 {
-	if (s->nr_given == s->nr_chunks)
+	if (!model_chunks_give(&p->chunks, &s->chunks, 1))
 		return false;
-	xdpq_pifo_add_chunks(p, &s->chunks[s->nr_given++], 1);
 	m->chunks++;
 	return true;
 }
@@ -329,27 +353,28 @@ static inline const char *model_list_mismatch(struct list_head *head,
 	return NULL;
 }
 
-/* PIFO bucket b holds the model entries [first, first + n) in order, in a
- * chain of chunks from b->first to b->last, none of them empty; the
- * number of chunks is added to *chunks.
+/* The chunk list b (a PIFO bucket) holds the model
+ * entries [first, first + n) in order, in a chain of chunks from b->first
+ * to b->last, none of them empty; the number of chunks is added to
+ * *chunks.
  */
 static inline const char *
-model_pifo_bucket_mismatch(const struct xdpq_pifo_bucket *b,
-			   const struct model *m, unsigned int first,
-			   unsigned int n, u64 *chunks)
+model_chunk_list_mismatch(const struct xdpq_chunk_list *b,
+			  const struct model *m, unsigned int first,
+			  unsigned int n, u64 *chunks)
 {
-	const struct xdpq_pifo_chunk *c, *last = NULL;
+	const struct xdpq_chunk *c, *last = NULL;
 	unsigned int i = first, from, to, nr = 0;
 
 	for (c = b->first; c; last = c, c = c->next) {
 		from = c == b->first ? b->head : 0;
-		to = c == b->last ? b->tail : XDPQ_PIFO_CHUNK_FRAMES;
-		if (from >= to || to > XDPQ_PIFO_CHUNK_FRAMES || ++nr > n)
-			return model_mismatch("bucket of entry %u: chunk %u holds [%u, %u)",
+		to = c == b->last ? b->tail : XDPQ_CHUNK_FRAMES;
+		if (from >= to || to > XDPQ_CHUNK_FRAMES || ++nr > n)
+			return model_mismatch("list of entry %u: chunk %u holds [%u, %u)",
 					      first, nr, from, to);
 		for (; from < to; from++, i++) {
 			if (i == first + n)
-				return model_mismatch("bucket of entry %u: too long",
+				return model_mismatch("list of entry %u: too long",
 						      first);
 			if (model_node_of_frame(c->frames[from])->id !=
 			    m->e[i].id)
@@ -360,12 +385,30 @@ model_pifo_bucket_mismatch(const struct xdpq_pifo_bucket *b,
 		}
 	}
 	if (last != b->last)
-		return model_mismatch("bucket of entry %u: chain ends off its last chunk",
+		return model_mismatch("list of entry %u: chain ends off its last chunk",
 				      first);
 	if (i != first + n)
-		return model_mismatch("bucket of entry %u: %u entries, want %u",
+		return model_mismatch("list of entry %u: %u entries, want %u",
 				      first, i - first, n);
 	*chunks += nr;
+	return NULL;
+}
+
+/* The chunks in lists and the spare ones are the given ones: none
+ * leaked, none in two places.
+ */
+static inline const char *
+model_spare_mismatch(const struct xdpq_chunk_pool *pool, u64 given,
+		     u64 chunks)
+{
+	const struct xdpq_chunk *c;
+
+	for (c = pool->spare; c && chunks <= given; c = c->next)
+		chunks++;
+	if (chunks != given)
+		return model_mismatch("%llu chunks in lists and spare, %llu given",
+				      (unsigned long long)chunks,
+				      (unsigned long long)given);
 	return NULL;
 }
 
@@ -438,7 +481,6 @@ static inline const char *model_pifo_mismatch(struct xdpq_pifo *p,
 	const char *why = model_pifo_head_mismatch(p, m);
 	unsigned int i, run, nonempty = 0;
 	u64 mask = p->nbuckets - 1, rank, chunks = 0;
-	const struct xdpq_pifo_chunk *c;
 
 	if (why)
 		return why;
@@ -453,19 +495,14 @@ static inline const char *model_pifo_mismatch(struct xdpq_pifo *p,
 		      (1ULL << ((rank & mask) % 64))))
 			return model_mismatch("bucket of rank %llu not marked",
 					      (unsigned long long)rank);
-		why = model_pifo_bucket_mismatch(&p->buckets[rank & mask], m, i,
-						 run, &chunks);
+		why = model_chunk_list_mismatch(&p->buckets[rank & mask], m, i,
+						run, &chunks);
 		if (why)
 			return why;
 		nonempty++;
 	}
-	for (c = p->spare; c && chunks <= m->chunks; c = c->next)
-		chunks++;
-	if (chunks != m->chunks)
-		return model_mismatch("%llu chunks in buckets and spare, %llu given",
-				      (unsigned long long)chunks,
-				      (unsigned long long)m->chunks);
-	return model_pifo_bitmap_mismatch(p, nonempty);
+	why = model_spare_mismatch(&p->chunks, m->chunks, chunks);
+	return why ?: model_pifo_bitmap_mismatch(p, nonempty);
 }
 
 /* Black nodes on every path below rb, or -1 if the red-black rules or the

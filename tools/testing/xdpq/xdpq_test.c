@@ -11,9 +11,9 @@
  * lengths, also up to the top of the u64 range, and strict priorities
  * that must never be adjusted. After each operation the peeked head rank,
  * the count and the PIFO window start are compared, and every 997
- * operations the whole core: PIFO buckets and bitmap, rbtree in-order
- * walk and shape. A targeted case checks that higher priorities leave
- * ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
+ * operations the whole core: PIFO buckets chunk by chunk, the chunks none
+ * of them holds, and bitmap, rbtree in-order walk and shape. A targeted
+ * case checks that higher priorities leave ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
  * model with operation sequences of their own, requeues included.
  *
  * Usage: xdpq_test [ops per configuration] [seed]
@@ -249,7 +249,7 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 
 	fixture_init(cap, nbuckets);
 	model_pifo_store_alloc(&store, nbuckets,
-			       xdpq_pifo_chunks(cap, nbuckets));
+			       xdpq_chunks_for(cap, nbuckets));
 	model_pifo_setup(&p, &model, &store, nbuckets, cap);
 
 	for (op = 0; op < ops; op++) {
@@ -301,7 +301,7 @@ static void test_pifo_priority(void)
 	struct xdpq_pifo p;
 	u64 eff, rank;
 
-	model_pifo_store_alloc(&store, 8, xdpq_pifo_chunks(ARRAY_SIZE(t), 8));
+	model_pifo_store_alloc(&store, 8, xdpq_chunks_for(ARRAY_SIZE(t), 8));
 	for (c = 0; c < ARRAY_SIZE(fill); c++) {
 		memset(t, 0, sizeof(t));
 		model_pifo_setup(&p, &model, &store, 8, ARRAY_SIZE(t));
@@ -357,8 +357,8 @@ static void test_pifo_priority(void)
  */
 static void test_pifo_chunks(void)
 {
-	const unsigned int per = XDPQ_PIFO_CHUNK_FRAMES;
-	struct model_node t[2 * XDPQ_PIFO_CHUNK_FRAMES + 1];
+	const unsigned int per = XDPQ_CHUNK_FRAMES;
+	struct model_node t[2 * XDPQ_CHUNK_FRAMES + 1];
 	struct model_pifo_store store;
 	struct model_entry r;
 	struct xdp_frame *f;
@@ -385,7 +385,7 @@ static void test_pifo_chunks(void)
 		t[i].node.rank = eff;
 		model_insert(&model, eff, i, false);
 	}
-	CHECK(!xdpq_pifo_has_spare(&p), "a chunk left over");
+	CHECK(!xdpq_chunk_has_spare(&p.chunks), "a chunk left over");
 	CHECK(xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff) == -ENOMEM,
 	      "push with no spare chunk");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
@@ -397,13 +397,13 @@ static void test_pifo_chunks(void)
 		CHECK(f && model_node_of_frame(f)->id == r.id && rank == 3,
 		      "pop %u", i);
 	}
-	CHECK(xdpq_pifo_has_spare(&p), "emptied chunk not spare");
+	CHECK(xdpq_chunk_has_spare(&p.chunks), "emptied chunk not spare");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
 	/* Put the last one back: ahead of frame per, in a new first chunk */
 	xdpq_pifo_push_head(&p, f, rank);
 	model_insert(&model, rank, model_node_of_frame(f)->id, true);
-	CHECK(!xdpq_pifo_has_spare(&p), "put back without a chunk");
+	CHECK(!xdpq_chunk_has_spare(&p.chunks), "put back without a chunk");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 	while (model.n) {
 		f = xdpq_pifo_pop(&p, &rank);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* XDP queue maps: FIFOs of frame pointers kept in chunks, the storage of a
+ * PIFO map's buckets.
+ *
+ * A chunk holds XDPQ_CHUNK_FRAMES frame pointers and fills a 64-byte
+ * cache line. A list of chunks is a FIFO: its frames run from index head
+ * of its first chunk to index tail of its last, and all chunks in between
+ * are full. Queueing never touches a queued frame: an insert writes a
+ * pointer into the list's last chunk, a remove reads one from its first,
+ * so that with many frames queued the cache misses are on the chunks at
+ * the two ends of a list, not on frames scattered over memory (linking
+ * the frames to each other costs a miss on the frame queued last and one
+ * on the frame next in line, some 150 ns a frame once tens of thousands
+ * are queued: tools/testing/xdpq/xdpq_bench.c). Only the bulk remove reads
+ * the lengths of the frames it hands out.
+ *
+ * Chunks come from a pool of spare ones, which an insert that needs one
+ * takes from and an emptied chunk goes back to, the one used last first,
+ * while it is still in the cache. A list of n frames holds at most
+ * n / XDPQ_CHUNK_FRAMES + 2 chunks, partly filled ones at both ends, so
+ * xdpq_chunks_for() chunks are enough for any nframes frames queued in up
+ * to nlists lists. The map allocates that many with the map and adds one
+ * when a frame given back to its queue takes it past its size (see
+ * xdpq_chunk_pool_alloc() in queue_map.c); the functions here only use
+ * the spare list.
+ *
+ * Nothing here knows of maps, so that it can be built and tested in user
+ * space (tools/testing/xdpq). Callers serialise all calls.
+ */
+#ifndef __KERNEL_BPF_QUEUE_MAP_CHUNK_H__
+#define __KERNEL_BPF_QUEUE_MAP_CHUNK_H__
+
+#include <linux/compiler.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+#include <net/xdp.h>
+
+#define XDPQ_CHUNK_FRAMES	7	/* a chunk fills a 64-byte line */
+
+struct xdpq_chunk {
+	struct xdpq_chunk *next;	/* in its list, or spare */
+	struct xdp_frame *frames[XDPQ_CHUNK_FRAMES];
+};
+
+/* A FIFO of frames; zeroed, or first NULL, is empty. */
+struct xdpq_chunk_list {
+	struct xdpq_chunk *first;
+	struct xdpq_chunk *last;
+	u16 head;			/* next frame of first to remove */
+	u16 tail;			/* next free slot of last */
+};
+
+/* The chunks of a queue: the spare ones, and for the map that allocated
+ * them, the array allocated with it and how many it added since.
+ */
+struct xdpq_chunk_pool {
+	struct xdpq_chunk *spare;
+	struct xdpq_chunk *array;
+	u64 nr_array;
+	u64 nr_added;
+};
+
+/* Chunks enough for any nframes frames queued at once in nlists lists. */
+static inline u64 xdpq_chunks_for(u32 nframes, u32 nlists)
+{
+	return DIV_ROUND_UP(nframes, XDPQ_CHUNK_FRAMES) +
+	       2ULL * min(nframes, nlists);
+}
+
+static inline void xdpq_chunk_put(struct xdpq_chunk_pool *pool,
+				  struct xdpq_chunk *chunk)
+{
+	chunk->next = pool->spare;
+	pool->spare = chunk;
+}
+
+/* Add the n chunks of the array chunks to the spare ones. */
+static inline void xdpq_chunk_add(struct xdpq_chunk_pool *pool,
+				  struct xdpq_chunk *chunks, u64 n)
+{
+	while (n--)
+		xdpq_chunk_put(pool, &chunks[n]);
+}
+
+static inline bool xdpq_chunk_has_spare(const struct xdpq_chunk_pool *pool)
+{
+	return pool->spare;
+}
+
+/* A spare chunk, which the caller made sure there is. */
+static inline struct xdpq_chunk *xdpq_chunk_take(struct xdpq_chunk_pool *pool)
+{
+	struct xdpq_chunk *chunk = pool->spare;
+
+	pool->spare = chunk->next;
+	return chunk;
+}
+
+static inline bool xdpq_chunk_list_empty(const struct xdpq_chunk_list *l)
+{
+	return !l->first;
+}
+
+/* Whether an insert at the tail of l needs a spare chunk. */
+static inline bool xdpq_chunk_list_full(const struct xdpq_chunk_list *l)
+{
+	return !l->first || l->tail == XDPQ_CHUNK_FRAMES;
+}
+
+/* A spare chunk as the last of l. */
+static inline void xdpq_chunk_append(struct xdpq_chunk_pool *pool,
+				     struct xdpq_chunk_list *l)
+{
+	struct xdpq_chunk *chunk = xdpq_chunk_take(pool);
+
+	chunk->next = NULL;
+	if (l->last) {
+		l->last->next = chunk;
+	} else {
+		l->first = chunk;
+		l->head = 0;
+	}
+	l->last = chunk;
+	l->tail = 0;
+}
+
+/* Queue frame at the tail of l; there must be a spare chunk if
+ * xdpq_chunk_list_full().
+ */
+static inline void xdpq_chunk_push(struct xdpq_chunk_pool *pool,
+				   struct xdpq_chunk_list *l,
+				   struct xdp_frame *frame)
+{
+	if (xdpq_chunk_list_full(l))
+		xdpq_chunk_append(pool, l);
+	l->last->frames[l->tail++] = frame;
+}
+
+/* Put back a frame a remove returned, at the head of l; there must be a
+ * spare chunk.
+ */
+static inline void xdpq_chunk_push_head(struct xdpq_chunk_pool *pool,
+					struct xdpq_chunk_list *l,
+					struct xdp_frame *frame)
+{
+	struct xdpq_chunk *chunk;
+
+	if (xdpq_chunk_list_empty(l)) {
+		xdpq_chunk_push(pool, l, frame);
+		return;
+	}
+	if (!l->head) {
+		/* A chunk ahead of the first, to be filled from its end */
+		chunk = xdpq_chunk_take(pool);
+		chunk->next = l->first;
+		l->first = chunk;
+		l->head = XDPQ_CHUNK_FRAMES;
+	}
+	l->first->frames[--l->head] = frame;
+}
+
+/* The first chunk of l was emptied: give it back. */
+static inline void xdpq_chunk_drop_first(struct xdpq_chunk_pool *pool,
+					 struct xdpq_chunk_list *l)
+{
+	struct xdpq_chunk *chunk = l->first;
+
+	if (chunk == l->last) {
+		l->first = NULL;
+		l->last = NULL;
+	} else {
+		l->first = chunk->next;
+		l->head = 0;
+	}
+	xdpq_chunk_put(pool, chunk);
+}
+
+/* Remove the first frame of the non-empty l. */
+static inline struct xdp_frame *xdpq_chunk_pop(struct xdpq_chunk_pool *pool,
+					       struct xdpq_chunk_list *l)
+{
+	struct xdpq_chunk *chunk = l->first;
+	struct xdp_frame *frame = chunk->frames[l->head++];
+
+	if (l->head == (chunk == l->last ? l->tail : XDPQ_CHUNK_FRAMES))
+		xdpq_chunk_drop_first(pool, l);
+	return frame;
+}
+
+#endif /* __KERNEL_BPF_QUEUE_MAP_CHUNK_H__ */
