@@ -30,10 +30,7 @@ struct xdpq_map;
  * of the usual XDP_PACKET_HEADROOM (256) with up to 32 bytes of metadata.
  */
 struct xdpq_node {
-	union {
-		struct list_head list;	/* FIFO sub-queue */
-		struct rb_node rb;	/* rbtree map */
-	};
+	struct rb_node rb;	/* rbtree map */
 	struct xdpq_map *map;	/* owning map, see xdpq_frame_map() */
 	u64 rank;		/* 0 for FIFO maps; as queued for rank maps */
 	u32 subq;		/* 0 for rank ordered maps */

@@ -13,19 +13,20 @@
  * The map is split in two parts. The map core in this file owns the map
  * lifetime, the per-CPU enqueue bulk, capacity and statistics. The
  * ordering core (struct xdpq_ops) only keeps frames in order: FIFO lists
- * in queue_map_fifo.c, rank buckets in queue_map_pifo.c, an rbtree in
- * queue_map_rbtree.c. Ordering callbacks run under the map lock.
+ * in queue_map_fifo.h, rank buckets in queue_map_pifo.h, an rbtree in
+ * queue_map_rbtree.h, each with its map glue in the .c file of that name.
+ * Ordering callbacks run under the map lock.
  *
  * Storage. A queued frame is an xdp_frame. Its bookkeeping, struct
  * xdpq_node, lives in the frame's headroom right after the xdp_frame,
  * and what the ordering core needs besides is allocated with the map (the
- * PIFO's chunks of frame pointers, queue_map_chunk.h, for max_entries
- * frames), so queueing allocates nothing. A frame whose headroom cannot
- * hold the node next to its metadata is refused with -ENOSPC. max_entries
- * caps the number of frames the map holds at once, but for the frames a
- * device gave back (xdpq_map_requeue()): they were accepted once and are
- * not dropped, and the map takes no new frames until it is below its size
- * again. (Only if the core then needs a chunk
+ * chunks of frame pointers of the FIFO and PIFO, queue_map_chunk.h, for
+ * max_entries frames), so queueing allocates nothing. A frame whose
+ * headroom cannot hold the node next to its metadata is refused with
+ * -ENOSPC. max_entries caps the number of frames the map holds at once,
+ * but for the frames a device gave back (xdpq_map_requeue()): they were
+ * accepted once and are not dropped, and the map takes no new frames
+ * until it is below its size again. (Only if the core then needs a chunk
  * beyond its size and the allocation fails is such a frame dropped,
  * counted in send_failed.)
  *
@@ -240,12 +241,15 @@ int xdpq_chunk_pool_reserve(struct xdpq_map *q, struct xdpq_chunk_pool *pool)
 void xdpq_chunk_pool_free(struct xdpq_chunk_pool *pool)
 {
 	struct xdpq_chunk *chunk, *next;
+	u64 n = 0;
 
-	for (chunk = pool->spare; chunk; chunk = next) {
+	for (chunk = pool->spare; chunk; chunk = next, n++) {
 		next = chunk->next;
 		if (chunk < pool->array || chunk >= pool->array + pool->nr_array)
 			kfree(chunk);
 	}
+	/* A chunk still in a list would leak, with a frame in it */
+	WARN_ON_ONCE(n != pool->nr_array + pool->nr_added);
 	bpf_map_area_free(pool->array);
 }
 

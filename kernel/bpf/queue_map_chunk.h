@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* XDP queue maps: FIFOs of frame pointers kept in chunks, the storage of a
- * PIFO map's buckets.
+ * FIFO map's sub-queues and of a PIFO map's buckets.
  *
  * A chunk holds XDPQ_CHUNK_FRAMES frame pointers and fills a 64-byte
  * cache line. A list of chunks is a FIFO: its frames run from index head
@@ -19,10 +19,11 @@
  * while it is still in the cache. A list of n frames holds at most
  * n / XDPQ_CHUNK_FRAMES + 2 chunks, partly filled ones at both ends, so
  * xdpq_chunks_for() chunks are enough for any nframes frames queued in up
- * to nlists lists. The map allocates that many with the map and adds one
- * when a frame given back to its queue takes it past its size (see
- * xdpq_chunk_pool_alloc() in queue_map.c); the functions here only use
- * the spare list.
+ * to nlists lists. The map allocates that many with the map
+ * (xdpq_chunk_pool_alloc() in queue_map.c) and adds one when a frame given
+ * back to its queue takes it past its size and needs one
+ * (xdpq_chunk_pool_reserve()); the functions here only use the spare
+ * list.
  *
  * Nothing here knows of maps, so that it can be built and tested in user
  * space (tools/testing/xdpq). Callers serialise all calls.
@@ -35,7 +36,7 @@
 #include <linux/types.h>
 #include <net/xdp.h>
 
-#define XDPQ_CHUNK_FRAMES	7	/* a chunk fills a 64-byte line */
+#define XDPQ_CHUNK_FRAMES	7	/* 64 bytes a chunk on 64-bit */
 
 struct xdpq_chunk {
 	struct xdpq_chunk *next;	/* in its list, or spare */
@@ -102,9 +103,15 @@ static inline bool xdpq_chunk_list_empty(const struct xdpq_chunk_list *l)
 }
 
 /* Whether an insert at the tail of l needs a spare chunk. */
-static inline bool xdpq_chunk_list_full(const struct xdpq_chunk_list *l)
+static inline bool xdpq_chunk_tail_full(const struct xdpq_chunk_list *l)
 {
 	return !l->first || l->tail == XDPQ_CHUNK_FRAMES;
+}
+
+/* Whether an insert at the head of l needs a spare chunk. */
+static inline bool xdpq_chunk_head_full(const struct xdpq_chunk_list *l)
+{
+	return !l->first || !l->head;
 }
 
 /* A spare chunk as the last of l. */
@@ -125,19 +132,48 @@ static inline void xdpq_chunk_append(struct xdpq_chunk_pool *pool,
 }
 
 /* Queue frame at the tail of l; there must be a spare chunk if
- * xdpq_chunk_list_full().
+ * xdpq_chunk_tail_full().
  */
 static inline void xdpq_chunk_push(struct xdpq_chunk_pool *pool,
 				   struct xdpq_chunk_list *l,
 				   struct xdp_frame *frame)
 {
-	if (xdpq_chunk_list_full(l))
+	if (xdpq_chunk_tail_full(l))
 		xdpq_chunk_append(pool, l);
 	l->last->frames[l->tail++] = frame;
 }
 
+/* Queue the n frames at the tail of l, in order, a chunk's room at a
+ * time. Returns how many: fewer only if l needed a chunk and there was
+ * no spare one.
+ */
+static inline unsigned int xdpq_chunk_push_bulk(struct xdpq_chunk_pool *pool,
+						struct xdpq_chunk_list *l,
+						struct xdp_frame **frames,
+						unsigned int n)
+{
+	struct xdp_frame **src = frames, **stop = frames + n, **dst, **end;
+	ptrdiff_t left;
+
+	while (src < stop) {
+		if (xdpq_chunk_tail_full(l)) {
+			if (unlikely(!xdpq_chunk_has_spare(pool)))
+				break;
+			xdpq_chunk_append(pool, l);
+		}
+		/* Locals: for the compiler, the tail may alias the chunk */
+		left = stop - src;
+		dst = &l->last->frames[l->tail];
+		end = dst + min_t(ptrdiff_t, XDPQ_CHUNK_FRAMES - l->tail, left);
+		l->tail += end - dst;
+		while (dst < end)
+			*dst++ = *src++;
+	}
+	return src - frames;
+}
+
 /* Put back a frame a remove returned, at the head of l; there must be a
- * spare chunk.
+ * spare chunk if xdpq_chunk_head_full().
  */
 static inline void xdpq_chunk_push_head(struct xdpq_chunk_pool *pool,
 					struct xdpq_chunk_list *l,
@@ -149,7 +185,7 @@ static inline void xdpq_chunk_push_head(struct xdpq_chunk_pool *pool,
 		xdpq_chunk_push(pool, l, frame);
 		return;
 	}
-	if (!l->head) {
+	if (xdpq_chunk_head_full(l)) {
 		/* A chunk ahead of the first, to be filled from its end */
 		chunk = xdpq_chunk_take(pool);
 		chunk->next = l->first;
@@ -185,6 +221,45 @@ static inline struct xdp_frame *xdpq_chunk_pop(struct xdpq_chunk_pool *pool,
 	if (l->head == (chunk == l->last ? l->tail : XDPQ_CHUNK_FRAMES))
 		xdpq_chunk_drop_first(pool, l);
 	return frame;
+}
+
+/* Remove up to n of the first frames of l into frames, in order, adding
+ * their lengths to *bytes, each while *bytes is still below max_bytes
+ * (the last may take it past); return how many. A chunk's frames are
+ * copied out in one run, for lists that hold many frames.
+ */
+static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
+					       struct xdpq_chunk_list *l,
+					       struct xdp_frame **frames,
+					       unsigned int n, u64 max_bytes,
+					       u64 *bytes)
+{
+	struct xdp_frame **dst = frames, **stop = frames + n, **src, **end;
+	struct xdp_frame **run_end;
+	struct xdpq_chunk *chunk;
+	u64 sum = *bytes;
+
+	while (dst < stop && sum < max_bytes && !xdpq_chunk_list_empty(l)) {
+		chunk = l->first;
+		src = &chunk->frames[l->head];
+		end = &chunk->frames[chunk == l->last ? l->tail :
+						       XDPQ_CHUNK_FRAMES];
+		run_end = end - src > stop - dst ? src + (stop - dst) : end;
+		do {
+			struct xdp_frame *frame = *src++;
+
+			*dst++ = frame;
+			sum += frame->len;
+		} while (src < run_end && sum < max_bytes);
+		/* Frames left in the chunk: n or max_bytes was reached */
+		if (src < end) {
+			l->head = src - chunk->frames;
+			break;
+		}
+		xdpq_chunk_drop_first(pool, l);
+	}
+	*bytes = sum;
+	return dst - frames;
 }
 
 #endif /* __KERNEL_BPF_QUEUE_MAP_CHUNK_H__ */

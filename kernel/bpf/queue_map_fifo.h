@@ -1,99 +1,101 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Ordering core of BPF_MAP_TYPE_XDP_FIFO: one list of frames per sub-queue.
+/* Ordering core of BPF_MAP_TYPE_XDP_FIFO: one FIFO of frame pointers per
+ * sub-queue.
  *
- * A sub-queue is a list_head linking the struct xdpq_node in each frame,
- * so queueing allocates nothing. Enqueue appends at the tail, dequeue takes
- * the head, and a frame given back goes to the head again. A bulk enqueue
- * links its frames to each other before it links them to the list; a bulk
- * dequeue walks the first frames and cuts them off the list with one
- * unlink, leaving the links of the frames it took as they were: a node is
- * only valid while queued.
+ * A sub-queue is a list of chunks of frame pointers (queue_map_chunk.h),
+ * all taken from one pool. Enqueue appends at the tail, dequeue takes the
+ * head, and a frame given back goes to the head again. A bulk enqueue
+ * into a single sub-queue and a bulk dequeue copy a chunk's frames at a
+ * time. The core never touches a queued frame but for the lengths a bulk
+ * dequeue reads: the frames' nodes (struct xdpq_node) are only read at
+ * enqueue, for their sub-queue, while the redirect that wrote them left
+ * them in the cache.
  *
- * The core only touches the list member of struct xdpq_node and the length
- * of the frame, so that it can be built and tested in user space
- * (tools/testing/xdpq). Callers serialise all calls.
+ * The core knows nothing of maps, so that it can be built and tested in
+ * user space (tools/testing/xdpq). Callers serialise all calls.
  */
 #ifndef __KERNEL_BPF_QUEUE_MAP_FIFO_H__
 #define __KERNEL_BPF_QUEUE_MAP_FIFO_H__
 
-#include <linux/list.h>
 #include <linux/types.h>
 #include <net/xdp_queue.h>
 
-/* Append n frames to the sub-queues their nodes name (node->subq), in
- * order: the frames that follow each other into one sub-queue are linked
- * to each other, and the chain to the list once.
- */
-static inline void xdpq_fifo_push_bulk(struct list_head *subqs,
-				       struct xdp_frame **frames,
-				       unsigned int n)
+#include "queue_map_chunk.h"
+
+struct xdpq_fifo {
+	struct xdpq_chunk_list *subqs;	/* nr_subq */
+	struct xdpq_chunk_pool chunks;	/* for enqueues to take */
+	u32 nr_subq;
+};
+
+/* subqs holds nr_subq zeroed, empty, lists. There are no chunks yet. */
+static inline void xdpq_fifo_init(struct xdpq_fifo *f,
+				  struct xdpq_chunk_list *subqs, u32 nr_subq)
 {
-	struct list_head *subq = NULL, *prev = NULL;
+	f->subqs = subqs;
+	f->chunks = (struct xdpq_chunk_pool){};
+	f->nr_subq = nr_subq;
+}
+
+/* Append n frames to the sub-queues their nodes name (node->subq), in
+ * order. With a single sub-queue, the nodes are not read and the frames
+ * are copied a chunk's room at a time; with several, consecutive frames
+ * usually go to different sub-queues. Returns how many were queued: fewer
+ * only if the chunks ran out, and then the frames not queued are the last
+ * ones.
+ */
+static inline unsigned int xdpq_fifo_push_bulk(struct xdpq_fifo *f,
+					       struct xdp_frame **frames,
+					       unsigned int n)
+{
+	struct xdpq_chunk_list *l;
 	unsigned int i;
 
+	if (f->nr_subq == 1)
+		return xdpq_chunk_push_bulk(&f->chunks, f->subqs, frames, n);
 	for (i = 0; i < n; i++) {
-		struct xdpq_node *node = xdpq_frame_node(frames[i]);
-
-		if (&subqs[node->subq] != subq) {
-			if (subq) {
-				prev->next = subq;
-				subq->prev = prev;
-			}
-			subq = &subqs[node->subq];
-			prev = subq->prev;
-		}
-		prev->next = &node->list;
-		node->list.prev = prev;
-		prev = &node->list;
+		l = &f->subqs[xdpq_frame_node(frames[i])->subq];
+		if (unlikely(xdpq_chunk_tail_full(l) &&
+			     !xdpq_chunk_has_spare(&f->chunks)))
+			return i;
+		xdpq_chunk_push(&f->chunks, l, frames[i]);
 	}
-	if (subq) {
-		prev->next = subq;
-		subq->prev = prev;
-	}
+	return n;
 }
 
-/* Remove and return the oldest node, or NULL if the sub-queue is empty. */
-static inline struct xdpq_node *xdpq_fifo_pop(struct list_head *subq)
+static inline bool xdpq_fifo_empty(const struct xdpq_fifo *f, u32 subq)
 {
-	struct xdpq_node *node;
-
-	node = list_first_entry_or_null(subq, struct xdpq_node, list);
-	if (node)
-		list_del(&node->list);
-	return node;
+	return xdpq_chunk_list_empty(&f->subqs[subq]);
 }
 
-/* Remove up to n of the oldest frames into frames, in order, adding
- * their lengths to *bytes, each while *bytes is still below max_bytes
- * (the last may take it past); return how many.
+/* Remove and return the oldest frame of subq, or NULL if it is empty. */
+static inline struct xdp_frame *xdpq_fifo_pop(struct xdpq_fifo *f, u32 subq)
+{
+	if (xdpq_fifo_empty(f, subq))
+		return NULL;
+	return xdpq_chunk_pop(&f->chunks, &f->subqs[subq]);
+}
+
+/* Remove up to n of the oldest frames of subq into frames, in order,
+ * adding their lengths to *bytes, each while *bytes is still below
+ * max_bytes (the last may take it past); return how many.
  */
-static inline unsigned int xdpq_fifo_pop_bulk(struct list_head *subq,
+static inline unsigned int xdpq_fifo_pop_bulk(struct xdpq_fifo *f, u32 subq,
 					      struct xdp_frame **frames,
 					      unsigned int n, u64 max_bytes,
 					      u64 *bytes)
 {
-	struct list_head *pos = subq->next;
-	u64 sum = *bytes;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (pos == subq || sum >= max_bytes)
-			break;
-		frames[i] = xdpq_node_frame(list_entry(pos, struct xdpq_node,
-						       list));
-		sum += frames[i]->len;
-		pos = pos->next;
-	}
-	__list_del(subq, pos);
-	*bytes = sum;
-	return i;
+	return xdpq_chunk_pop_bulk(&f->chunks, &f->subqs[subq], frames, n,
+				   max_bytes, bytes);
 }
 
-/* Put back a node a pop returned, ahead of the others. */
-static inline void xdpq_fifo_push_head(struct list_head *subq,
-				       struct xdpq_node *node)
+/* Put back a frame a pop returned, ahead of the others of subq; there
+ * must be a spare chunk if xdpq_chunk_head_full() of the sub-queue.
+ */
+static inline void xdpq_fifo_push_head(struct xdpq_fifo *f, u32 subq,
+				       struct xdp_frame *frame)
 {
-	list_add(&node->list, subq);
+	xdpq_chunk_push_head(&f->chunks, &f->subqs[subq], frame);
 }
 
 #endif /* __KERNEL_BPF_QUEUE_MAP_FIFO_H__ */

@@ -19,18 +19,17 @@
  * kernel's direct map. A queue of n frames uses the first n + 1 slots,
  * all preallocated and handed out in a random order at fill time, as a
  * page pool recycles them, so that queue order is not memory order: at
- * 64k and 1M frames, touching a queued frame is a cache miss. The FIFO
- * and rbtree cores link the frames' nodes, so their inserts and removes
- * touch queued frames (the FIFO's remove, the frame that leaves and the
- * one next in line); the PIFO core keeps frame pointers in chunks of its
- * own and touches no frame, which is its design (queue_map_pifo.h). So
+ * 64k and 1M frames, touching a queued frame is a cache miss. The rbtree
+ * core links the frames' nodes, so its inserts and removes touch queued
+ * frames; the FIFO and PIFO cores keep frame pointers in chunks of their
+ * own and touch no frame, which is their design (queue_map_chunk.h). So
  * the bench touches no frame beyond what the core does: the PIFO's rank
- * comes back from its pop, and the rank the map writes into the node at
- * enqueue is left out, as the frame being queued is hot in the kernel
- * (the redirect has just written it) but cold here. The "vs fifo" column
- * divides by the FIFO at the same size: at 1k, what ordering costs over
- * a plain list; at 64k and 1M, also what the memory traffic of linked
- * frames costs.
+ * comes back from its pop, and what the map writes into the node at
+ * enqueue (rank, sub-queue) is left out, as the frame being queued is hot
+ * in the kernel (the redirect has just written it) but cold here. The
+ * "vs fifo" column divides by the FIFO at the same size: what ordering
+ * costs over arrival order, and for the rbtree at 64k and 1M, the memory
+ * traffic of linked frames.
  *
  * Rank patterns, the same for the PIFO and the rbtree:
  * - random: the classic hold model. Each new rank is the rank just
@@ -97,7 +96,9 @@ static const char * const bench_size_name[] = { "1k", "64k", "1M" };
 struct bench {
 	enum bench_core core;
 	enum bench_pattern pattern;
-	struct list_head fifo;
+	struct xdpq_fifo fifo;
+	struct xdpq_chunk_list fifo_subq;
+	struct xdpq_chunk *fifo_chunks;	/* FIFO storage, for 1M */
 	struct xdpq_pifo pifo;
 	struct xdpq_rbtree rbtree;
 	struct xdpq_chunk_list *buckets;	/* PIFO storage, for 1M */
@@ -162,8 +163,6 @@ static inline void bench_enqueue(struct bench *b, struct xdpq_node *node)
 	case BENCH_FIFO: {
 		struct xdp_frame *frame = xdpq_node_frame(node);
 
-		node->rank = 0;
-		node->subq = 0;
 		xdpq_fifo_push_bulk(&b->fifo, &frame, 1);
 		break;
 	}
@@ -189,8 +188,8 @@ static inline struct xdpq_node *bench_dequeue(struct bench *b, u64 *rank)
 
 	switch (b->core) {
 	case BENCH_FIFO:
-		node = xdpq_fifo_pop(&b->fifo);
-		break;
+		*rank = 0;
+		return xdpq_frame_node(xdpq_fifo_pop(&b->fifo, 0));
 	case BENCH_PIFO:
 		return xdpq_frame_node(xdpq_pifo_pop(&b->pifo, rank));
 	default:
@@ -246,15 +245,17 @@ static struct xdpq_node *bench_node(const struct bench_frames *f, u32 i)
 						   i * f->frame_size));
 }
 
-/* An empty queue of each core, the PIFO with the chunks a map of n frames
- * gets.
+/* An empty queue of each core, the FIFO and PIFO with the chunks a map of
+ * n frames gets.
  */
 static void bench_fill(struct bench *b, struct bench_frames *f, u32 n)
 {
 	u32 i;
 
 	bench_shuffle(f, n + 1, &b->rng);
-	INIT_LIST_HEAD(&b->fifo);
+	memset(&b->fifo_subq, 0, sizeof(b->fifo_subq));
+	xdpq_fifo_init(&b->fifo, &b->fifo_subq, 1);
+	xdpq_chunk_add(&b->fifo.chunks, b->fifo_chunks, xdpq_chunks_for(n, 1));
 	memset(b->buckets, 0, BENCH_WINDOW * sizeof(*b->buckets));
 	memset(b->bitmap, 0,
 	       xdpq_pifo_layout(NULL, BENCH_WINDOW) * sizeof(*b->bitmap));
@@ -348,6 +349,8 @@ static void bench_alloc(struct bench *b, struct bench_frames *f,
 				    sizeof(*b->bitmap), false);
 	b->chunks = bench_mem_alloc(xdpq_chunks_for(n, BENCH_WINDOW) *
 				    sizeof(*b->chunks), false);
+	b->fifo_chunks = bench_mem_alloc(xdpq_chunks_for(n, 1) *
+					 sizeof(*b->fifo_chunks), false);
 }
 
 static void bench_write_csv(const struct bench_opts *o)

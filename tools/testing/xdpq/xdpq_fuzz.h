@@ -199,6 +199,17 @@ static inline bool fuzz_due(bool found, u64 head, const struct model *m,
 	return due;
 }
 
+/* The map size an input picks, for the chunks of a FIFO or PIFO core:
+ * small ones to reach it often.
+ */
+static inline unsigned int fuzz_pick_cap(struct fuzz_input *in)
+{
+	u8 byte = fuzz_byte(in);
+
+	return byte < 224 ? byte % 32 + 1 :
+	       (byte - 223) * (FUZZ_NODES / 32);
+}
+
 /* The last node held, taken back for a requeue, or NULL. */
 static inline struct model_node *fuzz_unhold(struct fuzz_nodes *fn)
 {

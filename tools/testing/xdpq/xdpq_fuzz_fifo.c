@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* libFuzzer fuzzer of the FIFO ordering core (the list operations of
- * kernel/bpf/queue_map_fifo.h) against one model per sub-queue
- * (xdpq_model.h, every rank 0); see xdpq_fuzz.h for the input format.
+/* libFuzzer fuzzer of the FIFO ordering core (kernel/bpf/queue_map_fifo.h
+ * over the chunk lists of queue_map_chunk.h) against one model per
+ * sub-queue (xdpq_model.h, every rank 0); see xdpq_fuzz.h for the input
+ * format.
  *
- * The first byte picks the number of sub-queues, 1 to FIFO_FUZZ_SUBQ.
+ * The first byte picks the number of sub-queues, 1 to FIFO_FUZZ_SUBQ. The
+ * second picks the map size the core gets chunks for, as for the PIFO
+ * (xdpq_fuzz_pifo.c): enqueues stay within it and must not fail for want
+ * of a chunk, a requeue beyond it adds a chunk when there is no spare one.
  * The operations: enqueue of a bulk of frames of some lengths, each to
- * some sub-queue, dequeue from one, bulk dequeue from one of up to
- * FUZZ_BULK frames within a byte budget, requeue of the last node
- * dequeued to the head of its sub-queue, release of it, and a full
- * comparison of every sub-queue's list with its model. The emptiness of
- * the sub-queue an operation touched is compared after it; at the end
- * every list, then each sub-queue is drained in order.
+ * some sub-queue (into a single one, copied a chunk's room at a time),
+ * dequeue from one, bulk dequeue from one of up to FUZZ_BULK frames
+ * within a byte budget, requeue of the last frame dequeued to the head of
+ * its sub-queue, release of it, and a full comparison of every
+ * sub-queue's chunks with its model and of the chunks with those given.
+ * The emptiness of the sub-queue an operation touched is compared after
+ * it; at the end every sub-queue, then each is drained in order.
  */
-#include "../../../kernel/bpf/queue_map_fifo.h"
 #include "xdpq_fuzz.h"
 
 #define FIFO_FUZZ_SUBQ	4
@@ -27,7 +31,10 @@ enum {
 	FIFO_NR_OPS,
 };
 
-static struct list_head fifo_subq[FIFO_FUZZ_SUBQ];
+static struct xdpq_chunk_list fifo_subqs[FIFO_FUZZ_SUBQ];
+static struct model_chunk_store fifo_store;
+static struct xdpq_fifo fifo;
+static unsigned int fifo_cap, fifo_queued;
 static struct model fifo_model[FIFO_FUZZ_SUBQ];
 static struct fuzz_nodes fifo_nodes;
 static u32 fifo_nr_subq;
@@ -37,17 +44,17 @@ static u32 fifo_pick_subq(struct fuzz_input *in)
 	return fuzz_byte(in) % fifo_nr_subq;
 }
 
-/* A bulk of n frames, their sub-queues and lengths from the input.
- * Returns the sub-queue of the last one.
+/* A bulk of n frames, their sub-queues and lengths from the input, as
+ * many as the map has room for. Returns the sub-queue of the last one.
  */
 static u32 fifo_push(struct fuzz_input *in, unsigned int n)
 {
 	struct xdp_frame *frames[FUZZ_BULK];
 	struct model_node *node;
-	unsigned int i;
+	unsigned int i, queued;
 	u32 subq = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && fifo_queued + i < fifo_cap; i++) {
 		node = model_pool_get(&fifo_nodes.pool);
 		if (!node)
 			break;
@@ -57,16 +64,20 @@ static u32 fifo_push(struct fuzz_input *in, unsigned int n)
 		frames[i] = &node->frame;
 		model_insert(&fifo_model[subq], 0, node->id, false);
 	}
-	xdpq_fifo_push_bulk(fifo_subq, frames, i);
+	queued = xdpq_fifo_push_bulk(&fifo, frames, i);
+	FUZZ_CHECK(queued == i, "%u of %u frames queued at %u of %u", queued,
+		   i, fifo_queued, fifo_cap);
+	fifo_queued += queued;
 	return subq;
 }
 
 static void fifo_pop(u32 subq)
 {
-	struct xdpq_node *x = xdpq_fifo_pop(&fifo_subq[subq]);
+	struct xdp_frame *frame = xdpq_fifo_pop(&fifo, subq);
 
+	fifo_queued -= !!frame;
 	fuzz_dequeued(&fifo_nodes, &fifo_model[subq],
-		      x ? model_node_of(x) : NULL);
+		      frame ? model_node_of_frame(frame) : NULL);
 }
 
 static void fifo_pop_bulk(struct fuzz_input *in, u32 subq)
@@ -77,8 +88,8 @@ static void fifo_pop_bulk(struct fuzz_input *in, u32 subq)
 
 	fuzz_bulk_args(in, &n, &bytes, &max_bytes);
 	after = bytes;
-	got = xdpq_fifo_pop_bulk(&fifo_subq[subq], frames, n, max_bytes,
-				 &after);
+	got = xdpq_fifo_pop_bulk(&fifo, subq, frames, n, max_bytes, &after);
+	fifo_queued -= got;
 	fuzz_dequeued_bulk(&fifo_nodes, &fifo_model[subq], frames, got, n,
 			   bytes, max_bytes, after);
 }
@@ -90,7 +101,18 @@ static u32 fifo_requeue(void)
 
 	if (!node)
 		return 0;
-	xdpq_fifo_push_head(&fifo_subq[node->node.subq], &node->node);
+	/* As the map: a chunk added only if the requeue needs one */
+	if (!xdpq_chunk_has_spare(&fifo.chunks)) {
+		FUZZ_CHECK(fifo_queued >= fifo_cap,
+			   "no spare chunk at %u of %u frames", fifo_queued,
+			   fifo_cap);
+		if (xdpq_chunk_head_full(&fifo_subqs[node->node.subq]))
+			FUZZ_CHECK(model_chunks_give(&fifo.chunks, &fifo_store,
+						     1),
+				   "out of chunks at %u frames", fifo_queued);
+	}
+	xdpq_fifo_push_head(&fifo, node->node.subq, &node->frame);
+	fifo_queued++;
 	model_insert(&fifo_model[node->node.subq], 0, node->id, true);
 	return node->node.subq;
 }
@@ -98,12 +120,14 @@ static u32 fifo_requeue(void)
 static const char *fifo_mismatch(void)
 {
 	const char *why = NULL;
+	u64 chunks = 0;
 	u32 i;
 
 	for (i = 0; i < fifo_nr_subq && !why; i++)
-		why = model_list_mismatch(&fifo_subq[i], &fifo_model[i], 0,
-					  fifo_model[i].n);
-	return why;
+		why = model_chunk_list_mismatch(&fifo_subqs[i], &fifo_model[i],
+						0, fifo_model[i].n, &chunks);
+	return why ?: model_spare_mismatch(&fifo.chunks, fifo_store.nr_given,
+					   chunks);
 }
 
 static void fifo_op(struct fuzz_input *in)
@@ -132,9 +156,9 @@ static void fifo_op(struct fuzz_input *in)
 		FUZZ_CHECK_MODEL(fifo_mismatch());
 		break;
 	}
-	FUZZ_CHECK(list_empty(&fifo_subq[subq]) == !fifo_model[subq].n,
+	FUZZ_CHECK(xdpq_fifo_empty(&fifo, subq) == !fifo_model[subq].n,
 		   "sub-queue %u: empty %d, want %u queued", subq,
-		   list_empty(&fifo_subq[subq]), fifo_model[subq].n);
+		   xdpq_fifo_empty(&fifo, subq), fifo_model[subq].n);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -142,11 +166,24 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct fuzz_input in = { .data = data, .len = size };
 	u32 i;
 
+	/* Chunks for the largest size, once, and one for each frame that
+	 * a requeue may take beyond it
+	 */
+	if (!fifo_store.chunks)
+		model_chunk_store_alloc(&fifo_store,
+					xdpq_chunks_for(FUZZ_NODES,
+							FIFO_FUZZ_SUBQ) +
+					FUZZ_NODES);
 	fifo_nr_subq = 1 + fuzz_byte(&in) % FIFO_FUZZ_SUBQ;
-	for (i = 0; i < fifo_nr_subq; i++) {
-		INIT_LIST_HEAD(&fifo_subq[i]);
+	fifo_cap = fuzz_pick_cap(&in);
+	memset(fifo_subqs, 0, sizeof(fifo_subqs));
+	xdpq_fifo_init(&fifo, fifo_subqs, fifo_nr_subq);
+	fifo_store.nr_given = 0;
+	model_chunks_give(&fifo.chunks, &fifo_store,
+			  xdpq_chunks_for(fifo_cap, fifo_nr_subq));
+	fifo_queued = 0;
+	for (i = 0; i < fifo_nr_subq; i++)
 		fuzz_model_reset(&fifo_model[i], 0);
-	}
 	fuzz_nodes_reset(&fifo_nodes);
 
 	while (in.len)
@@ -156,8 +193,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	for (i = 0; i < fifo_nr_subq; i++) {
 		while (fifo_model[i].n)
 			fifo_pop(i);
-		FUZZ_CHECK(!xdpq_fifo_pop(&fifo_subq[i]),
+		FUZZ_CHECK(!xdpq_fifo_pop(&fifo, i),
 			   "sub-queue %u not empty once drained", i);
 	}
+	FUZZ_CHECK_MODEL(fifo_mismatch());
 	return 0;
 }

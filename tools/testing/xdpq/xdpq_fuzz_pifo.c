@@ -189,15 +189,6 @@ static void pifo_op(struct fuzz_input *in)
 	FUZZ_CHECK_MODEL(model_pifo_head_mismatch(&pifo, &pifo_model));
 }
 
-/* The map size an input picks: small ones to reach it often. */
-static unsigned int pifo_pick_cap(struct fuzz_input *in)
-{
-	u8 byte = fuzz_byte(in);
-
-	return byte < 224 ? byte % 32 + 1 :
-	       (byte - 223) * (FUZZ_NODES / 32);
-}
-
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct fuzz_input in = { .data = data, .len = size };
@@ -213,7 +204,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				       xdpq_chunks_for(FUZZ_NODES,
 						       XDPQ_PIFO_MAX_BUCKETS) +
 				       FUZZ_NODES);
-	pifo_cap = pifo_pick_cap(&in);
+	pifo_cap = fuzz_pick_cap(&in);
 	fuzz_model_reset(&pifo_model, nbuckets);
 	model_pifo_setup(&pifo, &pifo_model, &pifo_store, nbuckets, pifo_cap);
 	fuzz_nodes_reset(&pifo_nodes);

@@ -10,13 +10,14 @@
  * from its code, so that the two are checked against each other.
  *
  * The model_*_mismatch() functions compare a core's whole internal state
- * with the model: the chunks of a PIFO bucket, the spare chunks, the
- * bitmap levels of a PIFO, the in-order walk and the red-black rules of
- * an rbtree, the list of a FIFO sub-queue. They return NULL when they
- * agree, else what differs.
+ * with the model: the chunks of a FIFO sub-queue or PIFO bucket, the spare
+ * chunks, the bitmap levels of a PIFO, the in-order walk and the
+ * red-black rules of an rbtree. They return NULL when they agree, else
+ * what differs.
  *
  * model_pifo_setup() gives a PIFO core the storage the map would: buckets,
- * bitmap, and chunks for the frames the model's pool holds at most.
+ * bitmap, and chunks for the frames the model's pool holds at most;
+ * model_chunks_give() gives chunks to any core.
  *
  * Queued things are struct model_node: the kernel's struct xdpq_node and
  * an id, handed out by a pool of preallocated nodes, as frames would be.
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <linux/rbtree_augmented.h>
 
+#include "../../../kernel/bpf/queue_map_fifo.h"
 #include "../../../kernel/bpf/queue_map_pifo.h"
 #include "../../../kernel/bpf/queue_map_rbtree.h"
 
@@ -217,11 +219,6 @@ static inline void model_pool_put(struct model_pool *pool,
 	pool->free[pool->nfree++] = node->id;
 }
 
-static inline struct model_node *model_node_of_list(struct list_head *l)
-{
-	return container_of(l, struct model_node, node.list);
-}
-
 static inline struct model_node *model_node_of(struct xdpq_node *x)
 {
 	return container_of(x, struct model_node, node);
@@ -232,7 +229,7 @@ static inline struct model_node *model_node_of_frame(struct xdp_frame *f)
 	return container_of(f, struct model_node, frame);
 }
 
-/* Chunks for a PIFO core, handed out from the front. */
+/* Chunks for a FIFO or PIFO core, handed out from the front. */
 struct model_chunk_store {
 	struct xdpq_chunk *chunks;
 	u64 nr_chunks;		/* allocated */
@@ -329,31 +326,7 @@ static char model_why[160];
 		(const char *)model_why;				\
 	})
 
-/* A list holds the model entries [first, first + n) in order. */
-static inline const char *model_list_mismatch(struct list_head *head,
-					      const struct model *m,
-					      unsigned int first,
-					      unsigned int n)
-{
-	struct list_head *l;
-	unsigned int i = first;
-
-	list_for_each(l, head) {
-		if (i == first + n)
-			return model_mismatch("list of entry %u: too long", first);
-		if (model_node_of_list(l)->id != m->e[i].id)
-			return model_mismatch("entry %u: id %u, want %u", i,
-					      model_node_of_list(l)->id,
-					      m->e[i].id);
-		i++;
-	}
-	if (i != first + n)
-		return model_mismatch("list of entry %u: %u entries, want %u",
-				      first, i - first, n);
-	return NULL;
-}
-
-/* The chunk list b (a PIFO bucket) holds the model
+/* The chunk list b (a FIFO sub-queue, a PIFO bucket) holds the model
  * entries [first, first + n) in order, in a chain of chunks from b->first
  * to b->last, none of them empty; the number of chunks is added to
  * *chunks.

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Randomised property tests of the XDP queue map ordering cores.
  *
- * Each core is driven with a random mix of enqueues and dequeues (for
- * the PIFO also bulk dequeues within a byte budget, and frames put back
- * at the head) and
- * compared, operation by operation, with a reference model: a list kept
+ * Each core is driven with a random mix of enqueues and dequeues (for the
+ * FIFO and PIFO also bulk dequeues within a byte budget, and frames put
+ * back at the head) and compared, operation by operation, with a
+ * reference model: a list kept
  * sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
  * ranks below the head, and for the PIFO ranks beyond the window (clamped
  * or, strict, refused) and a rank clock that sweeps over many window
  * lengths, also up to the top of the u64 range, and strict priorities
  * that must never be adjusted. After each operation the peeked head rank,
- * the count and the PIFO window start are compared, and every 997
- * operations the whole core: PIFO buckets chunk by chunk, the chunks none
- * of them holds, and bitmap, rbtree in-order walk and shape. A targeted
- * case checks that higher priorities leave ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
+ * the count and the PIFO window start are compared (for the FIFO, the
+ * emptiness of the sub-queue), and every 997 operations the whole core:
+ * FIFO sub-queues and PIFO buckets chunk by chunk, the chunks none of them
+ * holds, PIFO bitmap, rbtree in-order walk and shape. A targeted case
+ * checks that higher priorities leave ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
  * model with operation sequences of their own, requeues included.
  *
  * Usage: xdpq_test [ops per configuration] [seed]
@@ -416,6 +417,260 @@ static void test_pifo_chunks(void)
 	printf("pifo   chunks: -ENOMEM without a spare chunk, chunks given back and taken in front\n");
 }
 
+#define FIFO_TEST_MAX_SUBQ	64
+#define FIFO_TEST_HELD		XDPQ_BULK_SIZE	/* frames out, to put back */
+
+/* The FIFO core as the map drives it, with its models, one per sub-queue:
+ * frames are taken out and held, as a send bulk holds them, and may be
+ * put back at the head, the last taken first, as a full ring gives them
+ * back.
+ */
+struct fifo_test {
+	struct xdpq_fifo f;
+	struct xdpq_chunk_list subqs[FIFO_TEST_MAX_SUBQ];
+	struct model m[FIFO_TEST_MAX_SUBQ];
+	struct model_chunk_store store;
+	struct model_node *held[FIFO_TEST_HELD];
+	unsigned int nheld, queued, cap;
+};
+
+static void fifo_test_push(struct fifo_test *t)
+{
+	struct xdp_frame *frames[XDPQ_BULK_SIZE];
+	unsigned int n = 1 + rnd_below(XDPQ_BULK_SIZE), i, queued;
+	u32 subq = rnd_below(t->f.nr_subq);
+	struct model_node *node;
+
+	for (i = 0; i < n && t->queued + i < t->cap; i++) {
+		node = model_pool_get(&pool);
+		if (!node)
+			break;
+		/* Runs of one sub-queue, as schedulers often queue them */
+		if (!rnd_below(4))
+			subq = rnd_below(t->f.nr_subq);
+		node->node.subq = subq;
+		node->frame.len = 1 + rnd_below(1500);
+		frames[i] = &node->frame;
+		model_insert(&t->m[subq], 0, node->id, false);
+	}
+	/* Fewer frames than the chunks were sized for: all are queued */
+	queued = xdpq_fifo_push_bulk(&t->f, frames, i);
+	CHECK(queued == i, "%u of %u frames queued at %u of %u", queued, i,
+	      t->queued, t->cap);
+	t->queued += queued;
+}
+
+/* The frame the core gave for sub-queue subq is the model's head. */
+static void fifo_test_taken(struct fifo_test *t, u32 subq,
+			    struct xdp_frame *frame)
+{
+	struct model_entry r = model_pop(&t->m[subq]);
+	struct model_node *node = model_node_of_frame(frame);
+
+	CHECK(node->id == r.id, "sub-queue %u: id %u, want %u", subq,
+	      node->id, r.id);
+	t->queued--;
+	if (t->nheld < FIFO_TEST_HELD && rnd_below(2))
+		t->held[t->nheld++] = node;
+	else
+		model_pool_put(&pool, node);
+}
+
+static void fifo_test_pop(struct fifo_test *t, u32 subq)
+{
+	struct xdp_frame *frame = xdpq_fifo_pop(&t->f, subq);
+
+	CHECK(!frame == !t->m[subq].n, "sub-queue %u: pop %s, %u queued",
+	      subq, frame ? "a frame" : "nothing", t->m[subq].n);
+	if (frame && t->m[subq].n)
+		fifo_test_taken(t, subq, frame);
+}
+
+static void fifo_test_pop_bulk(struct fifo_test *t, u32 subq)
+{
+	struct xdp_frame *frames[XDPQ_BULK_SIZE];
+	unsigned int n = rnd_below(XDPQ_BULK_SIZE + 1), got, i;
+	u64 budget = rnd_below(XDPQ_BULK_SIZE * 1500), bytes = 0, sum = 0;
+
+	got = xdpq_fifo_pop_bulk(&t->f, subq, frames, n, budget, &bytes);
+	CHECK(got <= n && got <= t->m[subq].n, "bulk of %u took %u of %u", n,
+	      got, t->m[subq].n);
+	for (i = 0; i < got && t->m[subq].n; i++) {
+		CHECK(sum < budget, "frame %u taken at %llu bytes, budget %llu",
+		      i, (unsigned long long)sum, (unsigned long long)budget);
+		sum += frames[i]->len;
+		fifo_test_taken(t, subq, frames[i]);
+	}
+	CHECK(bytes == sum, "bulk counted %llu bytes of %llu",
+	      (unsigned long long)bytes, (unsigned long long)sum);
+	CHECK(got == n || sum >= budget || !t->m[subq].n,
+	      "bulk stopped at %u of %u, %llu of %llu bytes", got, n,
+	      (unsigned long long)sum, (unsigned long long)budget);
+}
+
+/* The frame taken last goes back to the head of its sub-queue, with a
+ * chunk added first if the queue is beyond its size, has no spare one and
+ * the sub-queue needs one.
+ */
+static void fifo_test_requeue(struct fifo_test *t)
+{
+	struct model_node *node = t->held[--t->nheld];
+	u32 subq = node->node.subq;
+
+	if (!xdpq_chunk_has_spare(&t->f.chunks)) {
+		CHECK(t->queued >= t->cap, "no spare chunk at %u of %u frames",
+		      t->queued, t->cap);
+		if (xdpq_chunk_head_full(&t->subqs[subq]))
+			CHECK(model_chunks_give(&t->f.chunks, &t->store, 1),
+			      "out of chunks");
+	}
+	xdpq_fifo_push_head(&t->f, subq, &node->frame);
+	model_insert(&t->m[subq], 0, node->id, true);
+	t->queued++;
+}
+
+/* The chunks running out, which the map's sizing rules out: a bulk into
+ * one sub-queue stops at the frame that needs a chunk and finds none, as
+ * does a bulk over several; the frames queued stay in order, and a bulk
+ * dequeue gives the emptied chunks back.
+ */
+static void test_fifo_chunks(void)
+{
+	const unsigned int per = XDPQ_CHUNK_FRAMES, n = 2 * per + 3;
+	struct xdp_frame *frames[2 * XDPQ_CHUNK_FRAMES + 3];
+	struct xdp_frame *out[ARRAY_SIZE(frames)];
+	struct model_node nodes[ARRAY_SIZE(frames)];
+	struct xdpq_chunk_list subqs[2];
+	struct model_chunk_store store;
+	unsigned int i, queued, got;
+	struct xdpq_fifo f;
+	u64 bytes = 0, chunks = 0;
+	struct model m;
+
+	memset(nodes, 0, sizeof(nodes));
+	for (i = 0; i < n; i++) {
+		nodes[i].id = i;
+		nodes[i].frame.len = 100;
+		nodes[i].node.subq = i % 2;
+		frames[i] = &nodes[i].frame;
+	}
+	model_init(&m, n, 0);
+	model_chunk_store_alloc(&store, 2);
+
+	/* One sub-queue, two chunks: 2 * per frames of n */
+	memset(subqs, 0, sizeof(subqs));
+	xdpq_fifo_init(&f, subqs, 1);
+	model_chunks_give(&f.chunks, &store, 2);
+	queued = xdpq_fifo_push_bulk(&f, frames, n);
+	CHECK(queued == 2 * per, "one sub-queue: %u of %u queued", queued, n);
+	for (i = 0; i < queued; i++)
+		model_insert(&m, 0, i, false);
+	CHECK(!xdpq_chunk_has_spare(&f.chunks), "a chunk left over");
+	CHECK_MODEL(model_chunk_list_mismatch(&subqs[0], &m, 0, m.n, &chunks));
+	got = xdpq_fifo_pop_bulk(&f, 0, out, n, ~0ULL, &bytes);
+	CHECK(got == queued && bytes == 100ULL * queued,
+	      "drained %u frames, %llu bytes", got, (unsigned long long)bytes);
+	for (i = 0; i < got; i++)
+		CHECK(model_node_of_frame(out[i])->id == model_pop(&m).id,
+		      "frame %u out of order", i);
+	CHECK(xdpq_fifo_empty(&f, 0), "not empty");
+	CHECK_MODEL(model_spare_mismatch(&f.chunks, store.nr_given, 0));
+
+	/* Two sub-queues, one chunk: the frame for the second finds none */
+	memset(subqs, 0, sizeof(subqs));
+	xdpq_fifo_init(&f, subqs, 2);
+	store.nr_given = 0;
+	model_chunks_give(&f.chunks, &store, 1);
+	queued = xdpq_fifo_push_bulk(&f, frames, n);
+	CHECK(queued == 1 && !xdpq_fifo_empty(&f, 0) && xdpq_fifo_empty(&f, 1),
+	      "two sub-queues: %u of %u queued", queued, n);
+	CHECK(xdpq_fifo_pop(&f, 0) == frames[0] && xdpq_fifo_empty(&f, 0),
+	      "two sub-queues: not the frame queued");
+	CHECK_MODEL(model_spare_mismatch(&f.chunks, store.nr_given, 0));
+
+	model_fini(&m);
+	free(store.chunks);
+	printf("fifo   chunks: bulks stop at the first frame without a chunk, chunks given back\n");
+}
+
+static const char *fifo_test_mismatch(struct fifo_test *t)
+{
+	const char *why = NULL;
+	u64 chunks = 0;
+	u32 i;
+
+	for (i = 0; i < t->f.nr_subq && !why; i++)
+		why = model_chunk_list_mismatch(&t->subqs[i], &t->m[i], 0,
+						t->m[i].n, &chunks);
+	return why ?: model_spare_mismatch(&t->f.chunks, t->store.nr_given,
+					   chunks);
+}
+
+/* nr_subq sub-queues with the chunks of a map of cap frames, filled,
+ * drained and hovered in between (enq_percent()); the emptiness of the
+ * sub-queue an operation touched is compared after it, everything every
+ * 997 operations and at the end.
+ */
+static void test_fifo(u32 nr_subq, unsigned long ops, unsigned int cap)
+{
+	static struct fifo_test t;
+	unsigned long op, requeued = 0, maxdepth = 0;
+	u32 i, subq;
+
+	memset(&t, 0, sizeof(t));
+	t.cap = cap;
+	model_pool_init(&pool, cap + FIFO_TEST_HELD);
+	for (i = 0; i < nr_subq; i++)
+		model_init(&t.m[i], cap + FIFO_TEST_HELD, 0);
+	/* Chunks for cap frames, and one for each frame held */
+	model_chunk_store_alloc(&t.store, xdpq_chunks_for(cap, nr_subq) +
+					  FIFO_TEST_HELD);
+	xdpq_fifo_init(&t.f, t.subqs, nr_subq);
+	model_chunks_give(&t.f.chunks, &t.store,
+			  xdpq_chunks_for(cap, nr_subq));
+
+	for (op = 0; op < ops; op++) {
+		subq = rnd_below(nr_subq);
+		if (rnd_below(100) < enq_percent(op)) {
+			fifo_test_push(&t);
+		} else if (t.nheld && rnd_below(3)) {
+			subq = t.held[t.nheld - 1]->node.subq;
+			fifo_test_requeue(&t);
+			requeued++;
+		} else if (rnd_below(2)) {
+			fifo_test_pop(&t, subq);
+		} else {
+			fifo_test_pop_bulk(&t, subq);
+		}
+		CHECK(xdpq_fifo_empty(&t.f, subq) == !t.m[subq].n,
+		      "sub-queue %u: empty %d, %u queued", subq,
+		      xdpq_fifo_empty(&t.f, subq), t.m[subq].n);
+		if (t.queued > maxdepth)
+			maxdepth = t.queued;
+		if (op % 997 == 0)
+			CHECK_MODEL(fifo_test_mismatch(&t));
+	}
+	CHECK_MODEL(fifo_test_mismatch(&t));
+	for (subq = 0; subq < nr_subq; subq++) {
+		while (t.m[subq].n)
+			fifo_test_pop(&t, subq);
+		CHECK(!xdpq_fifo_pop(&t.f, subq), "sub-queue %u not empty",
+		      subq);
+	}
+	CHECK_MODEL(fifo_test_mismatch(&t));
+
+	printf("fifo   subqs %-4u cap %-6u ops %lu: requeued %lu, chunks beyond the size %llu, max depth %lu\n",
+	       nr_subq, cap, ops, requeued,
+	       (unsigned long long)(t.store.nr_given -
+				    xdpq_chunks_for(cap, nr_subq)),
+	       maxdepth);
+	total_ops += ops;
+	for (i = 0; i < nr_subq; i++)
+		model_fini(&t.m[i]);
+	model_pool_fini(&pool);
+	free(t.store.chunks);
+}
+
 static void rbtree_test_pop(struct xdpq_rbtree *t)
 {
 	struct xdpq_node *x = xdpq_rbtree_pop(t);
@@ -492,6 +747,11 @@ int main(int argc, char **argv)
 	printf("seed %llu, sizeof(struct xdpq_node) %zu\n",
 	       (unsigned long long)seed, sizeof(struct xdpq_node));
 
+	test_fifo_chunks();
+	test_fifo(1, ops, 64);
+	test_fifo(1, ops, 4096);
+	test_fifo(4, ops, 29);
+	test_fifo(FIFO_TEST_MAX_SUBQ, ops, 2048);
 	test_pifo_priority();
 	test_pifo_chunks();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
