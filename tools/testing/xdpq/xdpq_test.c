@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Randomised property tests of the XDP queue map ordering cores.
  *
- * Each core is driven with a random mix of enqueues and dequeues (for the
- * FIFO and PIFO also bulk dequeues within a byte budget, and frames put
- * back at the head) and compared, operation by operation, with a
- * reference model: a list kept
- * sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
- * ranks below the head, and for the PIFO ranks beyond the window (clamped
- * or, strict, refused) and a rank clock that sweeps over many window
- * lengths, also up to the top of the u64 range, and strict priorities
- * that must never be adjusted. After each operation the peeked head rank,
- * the count and the PIFO window start are compared (for the FIFO, the
- * emptiness of the sub-queue), and every 997 operations the whole core:
- * FIFO sub-queues and PIFO buckets chunk by chunk, the chunks none of them
- * holds, PIFO bitmap, rbtree in-order walk and shape. A targeted case
- * checks that higher priorities leave ahead of queued lower ones. The fuzzers (xdpq_fuzz_*.c) drive the same
- * model with operation sequences of their own, requeues included.
+ * Each core is driven with a random mix of enqueues, dequeues and frames put
+ * back at the head (for the FIFO and PIFO also bulk dequeues within a byte
+ * budget) and compared, operation by operation, with a reference model: a list
+ * kept sorted by (rank, arrival), see xdpq_model.h. Ranks include duplicates,
+ * ranks below the head, and for the PIFO ranks beyond the window (clamped or,
+ * strict, refused) and a rank clock that sweeps over many window lengths, also
+ * up to the top of the u64 range, and strict priorities that must never be
+ * adjusted. After each operation the peeked head rank, the count and the PIFO
+ * window start are compared (for the FIFO, the emptiness of the sub-queue),
+ * and every 997 operations the whole core: FIFO sub-queues and PIFO buckets
+ * chunk by chunk, the chunks none of them holds, PIFO bitmap, rbtree in-order
+ * walk and shape. Targeted cases check that higher priorities leave ahead of
+ * queued lower ones, and what the FIFO and PIFO do when their chunks run out.
+ * The fuzzers (xdpq_fuzz_*.c) drive the same model with operation sequences of
+ * their own, requeues included.
  *
  * Usage: xdpq_test [ops per configuration] [seed]
  */
@@ -693,9 +693,26 @@ static void rbtree_test_pop(struct xdpq_rbtree *t)
 	model_pool_put(&pool, n);
 }
 
+/* The head taken and put back, as a frame the device gave back: ahead of
+ * its equals.
+ */
+static void rbtree_test_requeue(struct xdpq_rbtree *t)
+{
+	struct xdpq_node *x = xdpq_rbtree_pop(t);
+	struct model_entry r = model_pop(&model);
+
+	CHECK(x && model_node_of(x)->id == r.id,
+	      "requeue: pop id %u, want %u", x ? model_node_of(x)->id : 0,
+	      r.id);
+	if (!x)
+		exit(1);
+	xdpq_rbtree_push_head(t, x);
+	model_insert(&model, r.rank, r.id, true);
+}
+
 static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 {
-	unsigned long op, enq = 0, deq = 0;
+	unsigned long op, enq = 0, deq = 0, requeued = 0;
 	unsigned int i, maxdepth = 0;
 	struct xdpq_rbtree t;
 	u64 dups[8];
@@ -715,6 +732,9 @@ static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 			xdpq_rbtree_push(&t, &n->node);
 			model_insert(&model, rank, n->id, false);
 			enq++;
+		} else if (model.n && !rnd_below(8)) {
+			rbtree_test_requeue(&t);
+			requeued++;
 		} else {
 			deq += !!model.n;
 			rbtree_test_pop(&t);
@@ -729,8 +749,8 @@ static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 		rbtree_test_pop(&t);
 	CHECK(!xdpq_rbtree_pop(&t), "not empty after drain");
 
-	printf("rbtree spread %-20llu ops %lu: enq %lu deq %lu max depth %u\n",
-	       (unsigned long long)spread, ops, enq, deq, maxdepth);
+	printf("rbtree spread %-20llu ops %lu: enq %lu deq %lu requeued %lu max depth %u\n",
+	       (unsigned long long)spread, ops, enq, deq, requeued, maxdepth);
 	total_ops += ops;
 	fixture_fini();
 }
