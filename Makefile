@@ -111,7 +111,7 @@ PROFILE_FRAMES ?= 262144
 bench-profile: selftests
 	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
 	@$(MAKE) -s -C harness/bench/profile OUT=$(BUILD)/profile
-	@rm -f $(BUILD)/profile/dump.*
+	@rm -f $(BUILD)/profile/dump.* $(BUILD)/profile/guest/bpfsyms.*
 	@XDPQ_ICOUNT=1 XDPQ_QEMU_PLUGIN=$(BUILD)/profile/libxdpq_icount.so,out=$(BUILD)/profile/dump \
 		harness/guest/run.sh --timeout 1800 --results $(BUILD)/profile/guest $(BZIMAGE) \
 		harness/bench/profile/xdpq_profile.sh $(BUILD)/bench $(BUILD)/profile/xdpq_mark \

@@ -36,7 +36,7 @@
  * section,case,rep,metric,value rows.
  *
  * usage: xdpq_bench [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB]
- *                   SECTION:TX_DEV:RX_DEV...
+ *                   [-k FILE] SECTION:TX_DEV:RX_DEV...
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -139,6 +139,7 @@ static struct {
 	__u32 frames;
 	int rounds;
 	const char *match;
+	const char *bpf_syms;
 } opt = { .frames = 200000, .rounds = 5, .match = "*" };
 
 static double now(void)
@@ -488,6 +489,25 @@ static void wait_for_memory(unsigned long long want)
 		usleep(100000);
 }
 
+/* For make bench-profile (harness/bench/profile): the addresses of the
+ * JIT-compiled programs loaded now, the case's and the receiving end's,
+ * which the plugin's counts are then attributed to.
+ */
+static void save_bpf_syms(const char *path)
+{
+	FILE *in = fopen("/proc/kallsyms", "r"), *out = fopen(path, "w");
+	char line[512];
+
+	if (!in || !out)
+		die(in ? path : "/proc/kallsyms", errno);
+	while (fgets(line, sizeof(line), in))
+		if (strstr(line, "\t[bpf]"))
+			fputs(line, out);
+	fclose(in);
+	if (fclose(out))
+		die(path, errno);
+}
+
 static bool run_case(const struct section *s, const struct bench_case *c, int rep)
 {
 	unsigned long long queue_bytes = (unsigned long long)c->depth * QUEUED_PAGE;
@@ -503,6 +523,8 @@ static bool run_case(const struct section *s, const struct bench_case *c, int re
 		return true;
 	}
 	skel = case_load(s, c);
+	if (opt.bpf_syms)
+		save_bpf_syms(opt.bpf_syms);
 	if (!case_run(s, c, skel, opt.frames, &r)) {
 		printf("%-6s %-15s round %d: skipped, no memory for %u queued frames\n",
 		       s->name, c->name, rep, c->depth);
@@ -543,12 +565,13 @@ static void pin_to_cpu(int cpu)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB] "
-		"SECTION:TX_DEV:RX_DEV...\n"
+		"[-k FILE] SECTION:TX_DEV:RX_DEV...\n"
 		"  -o  append section,case,rep,metric,value rows to CSV\n"
 		"  -n  frames per measured run (default %u)\n"
 		"  -r  rounds: runs of each case (default %d)\n"
 		"  -c  the CPU to offer the frames from (default 0)\n"
-		"  -m  run only the cases whose SECTION/CASE matches GLOB\n",
+		"  -m  run only the cases whose SECTION/CASE matches GLOB\n"
+		"  -k  write the BPF programs' kernel symbols to FILE once loaded\n",
 		prog, opt.frames, opt.rounds);
 	exit(2);
 }
@@ -560,7 +583,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	size_t j;
 
-	while ((o = getopt(argc, argv, "o:n:r:c:m:h")) != -1) {
+	while ((o = getopt(argc, argv, "o:n:r:c:m:k:h")) != -1) {
 		switch (o) {
 		case 'o':
 			opt.csv = fopen(optarg, "a");
@@ -578,6 +601,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			opt.match = optarg;
+			break;
+		case 'k':
+			opt.bpf_syms = optarg;
 			break;
 		default:
 			usage(argv[0]);

@@ -7,10 +7,14 @@ usage: xdpq_profile.py PROFILE_DIR [ROWS]
 
 PROFILE_DIR holds the plugin's dumps (dump.0 before the first case, then
 one after each run: N frames, then 2N frames, for each case) and the
-guest's results (guest/kallsyms, guest/cases, guest/frames). A run of N
+guest's results (guest/kallsyms, guest/cases, guest/frames, and
+guest/bpfsyms.K, the BPF programs loaded in run K, from 0). A run of N
 measured frames offers N / 4 more as its warm-up (xdpq_bench.c), so a
-case's cost per frame is (run 2N - run N) / (N + N / 4). Code outside the kernel's text, the
-JIT-compiled BPF programs and modules, is one row, "[bpf, modules]".
+case's cost per frame is (run 2N - run N) / (N + N / 4). Each run's
+counts are attributed to symbols first, as the two runs of a case load
+their programs at different addresses. A JIT-compiled program is a row
+"bpf: NAME" (subprograms and callbacks by their own names); other code
+outside the kernel's text, modules, is one row, "[modules, other]".
 """
 import bisect
 import collections
@@ -29,6 +33,24 @@ def kernel_text(path):
     return addrs, [syms[a] for a in addrs]
 
 
+# No program of the bench is longer; beyond, an address is not the
+# program's that starts below it.
+BPF_PROG_MAX = 32 << 10
+
+
+def bpf_text(path):
+    """Sorted start addresses and names of a run's BPF programs."""
+    syms = {}
+    if os.path.exists(path):
+        for line in open(path):
+            addr, _, name = line.split()[:3]
+            if name.startswith('bpf_prog_') and name.count('_') >= 3:
+                name = 'bpf: ' + name.split('_', 3)[3]
+            syms[int(addr, 16)] = name
+    addrs = sorted(syms)
+    return addrs, [syms[a] for a in addrs]
+
+
 def load(path):
     counts = collections.Counter()
     for line in open(path):
@@ -37,18 +59,30 @@ def load(path):
     return counts
 
 
-def by_symbol(delta, addrs, names, text_end):
+def by_symbol(counts, kernel, bpf, text_end):
+    addrs, names = kernel
+    bpf_addrs, bpf_names = bpf
     out = collections.Counter()
-    for vaddr, n in delta.items():
+    for vaddr, n in counts.items():
         if not n:
             continue
         if vaddr < 1 << 63:
             out['[user space]'] += n
         elif vaddr < addrs[0] or vaddr >= text_end:
-            out['[bpf, modules]'] += n
+            i = bisect.bisect_right(bpf_addrs, vaddr) - 1
+            if i >= 0 and vaddr - bpf_addrs[i] < BPF_PROG_MAX:
+                out[bpf_names[i]] += n
+            else:
+                out['[modules, other]'] += n
         else:
             out[names[bisect.bisect_right(addrs, vaddr) - 1]] += n
     return out
+
+
+def interval(later, earlier):
+    """Instructions per address between two dumps."""
+    return collections.Counter({v: later[v] - earlier[v]
+                                for v in set(later) | set(earlier)})
 
 
 def main():
@@ -57,18 +91,21 @@ def main():
     cases = open(os.path.join(d, 'guest/cases')).read().split()
     n = int(open(os.path.join(d, 'guest/frames')).read())
     frames = n + n // 4
-    addrs, names = kernel_text(os.path.join(d, 'guest/kallsyms'))
+    kernel = kernel_text(os.path.join(d, 'guest/kallsyms'))
+    addrs, names = kernel
     text_end = addrs[names.index('_etext')] if '_etext' in names else addrs[-1]
     dumps = [load(os.path.join(d, 'dump.%d' % i)) for i in range(2 * len(cases) + 1)]
 
     per_frame = {}
     for i, case in enumerate(cases):
         before, one, two = dumps[2 * i:2 * i + 3]
-        delta = collections.Counter()
-        for vaddr in set(before) | set(one) | set(two):
-            delta[vaddr] = (two[vaddr] - one[vaddr]) - (one[vaddr] - before[vaddr])
-        per_frame[case] = {s: n / frames for s, n in
-                           by_symbol(delta, addrs, names, text_end).items()}
+        run = [by_symbol(interval(b, a), kernel,
+                         bpf_text(os.path.join(d, 'guest/bpfsyms.%d' % k)),
+                         text_end)
+               for k, (a, b) in enumerate([(before, one), (one, two)],
+                                          start=2 * i)]
+        per_frame[case] = {s: (run[1][s] - run[0][s]) / frames
+                           for s in set(run[0]) | set(run[1])}
 
     labels = [c.split('/')[-1][:12] for c in cases]
     print('guest instructions per frame (icount: 1 instruction = 1 ns), '
