@@ -36,10 +36,14 @@
  * also counts the frames a full ring (virtio-net) gives back, and the map,
  * sized by user space, drops what arrives beyond its room. The enqueue
  * program thus does what a scheduler's must: pick the key, redirect, and
- * start the timer once frames arrive beyond the standing ones; like
- * bench_devmap, it also notes when the first measured frame came. A run
- * takes what arrived since the last one, so the number of runs bounds the
- * rate less than with the samples' budget of 64.
+ * with a standing queue start the timer unless it is set; a run that
+ * finds no more than the standing frames, as during the fill, leaves it
+ * unset. The timer notes when the first frame beyond the standing ones
+ * came, at the run that finds it (a batch later at most), so that the
+ * enqueue program pays for no bookkeeping of the bench's that
+ * bench_devmap does not. A run takes what arrived since the last one, so
+ * the number of runs bounds the rate less than with the samples' budget
+ * of 64.
  *
  * All of it runs on the CPU the frames are offered on: the timer is started
  * there, pinned to it by the program, by the map at the flush of the
@@ -110,13 +114,13 @@ struct {
 	__type(value, struct bench_timer);
 } timers SEC(".maps");
 
-__u64 queued;		/* frames bench_enqueue redirected into the map */
+__u64 next_seq;		/* of the next frame, for the keys that depend on it */
 __u64 taken;		/* frames the timer took out */
 __u32 armed;		/* standing queues: the timer is set, running or waiting */
 __u32 rr_next;		/* FIFO: the sub-queue the timer visits next */
 __u64 vtime;		/* PIFO: V */
 __u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
-__u64 timer_runs;
+__u64 timer_runs;	/* but those that found only the standing frames */
 __u64 send_errors;
 __u64 offer_start;	/* when the first frame beyond the standing ones came */
 
@@ -197,15 +201,16 @@ static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 		.quota = budget,
 	};
 
-	timer_runs++;
-	if (standing) {
-		if (depth <= standing) {
-			armed = 0;
-			return 0;
-		}
-		if (depth - standing < budget)
-			run.quota = depth - standing;
+	/* Only the standing frames, during the fill or as the last run */
+	if (standing && depth <= standing) {
+		armed = 0;
+		return 0;
 	}
+	timer_runs++;
+	if (!offer_start && depth > standing)
+		offer_start = bpf_ktime_get_ns();
+	if (standing && depth - standing < budget)
+		run.quota = depth - standing;
 	bpf_loop(run.quota + run.subqs, bench_step, &run, 0);
 	taken += run.handled;
 	if (run.blocked)
@@ -271,17 +276,13 @@ static __always_inline __u64 bench_rbtree_rank(__u64 seq)
 SEC("xdp")
 int bench_enqueue(struct xdp_md *ctx)
 {
-	__u64 seq = queued++;
-
-	if (seq == standing)
-		offer_start = bpf_ktime_get_ns();
-	if (standing && !armed && seq >= standing)
+	if (standing && !armed)
 		bench_arm();
 	if (bench_path == BENCH_FIFO)
-		return bpf_redirect_map(&fifo, nr_flows > 1 ? seq % nr_flows : 0, 0);
+		return bpf_redirect_map(&fifo, nr_flows > 1 ? next_seq++ % nr_flows : 0, 0);
 	if (bench_path == BENCH_PIFO)
-		return bpf_redirect_map(&pifo, bench_pifo_rank(seq), 0);
-	return bpf_redirect_map(&rbtree, bench_rbtree_rank(seq), 0);
+		return bpf_redirect_map(&pifo, bench_pifo_rank(next_seq++), 0);
+	return bpf_redirect_map(&rbtree, bench_rbtree_rank(next_seq++), 0);
 }
 
 SEC("xdp")
