@@ -12,9 +12,10 @@
  *
  * The map is split in two parts. The map core in this file owns the map
  * lifetime, the per-CPU enqueue bulk, capacity and statistics. The
- * ordering core (struct xdpq_ops) only keeps frames in order: FIFO lists
- * in queue_map_fifo.h, rank buckets in queue_map_pifo.h, an rbtree in
- * queue_map_rbtree.h, each with its map glue in the .c file of that name.
+ * ordering core (struct xdpq_ops) only keeps frames in order: a chunk
+ * list per FIFO sub-queue in queue_map_fifo.h, rank buckets in
+ * queue_map_pifo.h, an rbtree in queue_map_rbtree.h, each with its map
+ * glue in the .c file of that name.
  * Ordering callbacks run under the map lock.
  *
  * Storage. A queued frame is an xdp_frame. Its bookkeeping, struct
