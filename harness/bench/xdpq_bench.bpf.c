@@ -71,6 +71,7 @@ const volatile bool random_ranks;	/* rbtree */
 const volatile __u32 target_ifindex;
 const volatile __u32 standing;		/* frames the timer leaves queued */
 const volatile __u32 budget = 1;	/* frames per timer run, at most */
+const volatile __u32 offer_cpu;		/* the CPU the frames are offered on */
 
 /* User space sizes the case's queue map and leaves the others minimal. */
 struct {
@@ -121,6 +122,7 @@ __u32 rr_next;		/* FIFO: the sub-queue the timer visits next */
 __u64 vtime;		/* PIFO: V */
 __u64 finish[BENCH_MAX_FLOWS];	/* PIFO: F */
 __u64 timer_runs;	/* but those that found only the standing frames */
+__u64 timer_runs_away;	/* of those, on another CPU than offer_cpu */
 __u64 send_errors;
 __u64 offer_start;	/* when the first frame beyond the standing ones came */
 
@@ -207,6 +209,8 @@ static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 		return 0;
 	}
 	timer_runs++;
+	if (bpf_get_smp_processor_id() != offer_cpu)
+		timer_runs_away++;
 	if (!offer_start && depth > standing)
 		offer_start = bpf_ktime_get_ns();
 	if (standing && depth - standing < budget)

@@ -31,8 +31,8 @@
  * Mpps and ns per frame; the rate offered beyond the standing frames; the
  * share of the frames lost, neither received nor left queued; and for the
  * queues the depth after the run, the timer runs per second of the offer,
- * the frames taken per run and the sends the target refused at its XDP TX
- * limit. They are printed and appended to a CSV as
+ * the frames taken per run, the sends the target refused at its XDP TX
+ * limit, and the runs on another CPU than the offer's. They are printed and appended to a CSV as
  * section,case,rep,metric,value rows.
  *
  * usage: xdpq_bench [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB]
@@ -130,7 +130,7 @@ struct bench_result {
 	double secs;		/* between them */
 	__u64 offered;		/* frames beyond the standing ones */
 	double offer_secs;	/* from the first of those to the end of the offer */
-	__u64 received_all, depth, taken, runs, tx_blocked;
+	__u64 received_all, depth, taken, runs, runs_away, tx_blocked;
 	double lost;		/* neither received nor left queued */
 };
 
@@ -140,6 +140,7 @@ static struct {
 	int rounds;
 	const char *match;
 	const char *bpf_syms;
+	int cpu;
 } opt = { .frames = 200000, .rounds = 5, .match = "*" };
 
 static double now(void)
@@ -291,6 +292,7 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 	skel->rodata->target_ifindex = s->tx;
 	skel->rodata->standing = c->depth;
 	skel->rodata->budget = TIMER_BUDGET;
+	skel->rodata->offer_cpu = opt.cpu;
 	if (c->path != BENCH_PIFO)
 		bpf_map__set_map_extra(skel->maps.pifo, 1);
 	if (c->path == BENCH_FIFO)
@@ -405,6 +407,7 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 	r->tx_blocked = tx_blocked(s) - r->tx_blocked;
 	r->received_all = __atomic_load_n(received, __ATOMIC_RELAXED) - before;
 	r->runs = skel->bss->timer_runs;
+	r->runs_away = skel->bss->timer_runs_away;
 	r->taken = skel->bss->taken;
 	r->depth = queue_depth(skel, c->path);
 	if (r->depth < c->depth) {
@@ -447,6 +450,8 @@ static void report(const struct section *s, const struct bench_case *c, int rep,
 	if (c->path != BENCH_DEVMAP)
 		printf(", depth %llu, %.0f timer runs/s, %.1f frames/run, %llu refused",
 		       r->depth, runs, per_run, r->tx_blocked);
+	if (r->runs_away)
+		printf(", %llu runs not on CPU %d", r->runs_away, opt.cpu);
 	printf("\n");
 	csv_row(s, c, rep, "mpps", mpps);
 	if (r->received)
@@ -458,6 +463,7 @@ static void report(const struct section *s, const struct bench_case *c, int rep,
 		csv_row(s, c, rep, "timer_runs_per_s", runs);
 		csv_row(s, c, rep, "frames_per_run", per_run);
 		csv_row(s, c, rep, "tx_refused", r->tx_blocked);
+		csv_row(s, c, rep, "timer_runs_away", r->runs_away);
 	}
 	if (opt.csv)
 		fflush(opt.csv);
@@ -579,7 +585,7 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	struct section *sections;
-	int o, nr, i, rep, cpu = 0;
+	int o, nr, i, rep;
 	bool ok = true;
 	size_t j;
 
@@ -597,7 +603,7 @@ int main(int argc, char **argv)
 			opt.rounds = atoi(optarg);
 			break;
 		case 'c':
-			cpu = atoi(optarg);
+			opt.cpu = atoi(optarg);
 			break;
 		case 'm':
 			opt.match = optarg;
@@ -613,7 +619,7 @@ int main(int argc, char **argv)
 	if (nr < 1 || opt.frames < 4 * BATCH || opt.rounds < 1)
 		usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	pin_to_cpu(cpu);
+	pin_to_cpu(opt.cpu);
 	sections = calloc(nr, sizeof(*sections));
 	if (!sections)
 		die("calloc", ENOMEM);
