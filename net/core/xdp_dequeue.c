@@ -110,8 +110,11 @@ void xdp_timer_waiters_wake(struct list_head *waiters)
 /* Frames sent and not yet handed to their device: one bulk per CPU, for
  * one device at a time (a scheduler usually feeds one target per run).
  * Only BH-disabled contexts use it, so a CPU's bulk has one user at a time.
+ * Its frames count against the device's XDP TX limit from the moment they
+ * join it, so the bulk can be larger than a devmap's without letting a
+ * device go further over its limit.
  */
-#define XDP_PACKET_BULK_SIZE 16
+#define XDP_PACKET_BULK_SIZE 64
 /* A ring full of other traffic gives no XDP completion to wait for. */
 #define XDP_PACKET_RETRY_NS (100 * NSEC_PER_USEC)
 
@@ -120,10 +123,10 @@ struct xdp_packet_bulk {
 	struct bpf_map *timer_map;	/* the sender's timer, to wake */
 	void *timer_value;
 	unsigned int count;
-	/* One more: the frame that finds the bulk full (xdp_packet_xmit()) */
-	struct xdp_frame *q[XDP_PACKET_BULK_SIZE + 1];
+	unsigned int bytes;		/* the frames' lengths, summed */
+	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];
 	/* The frames' maps: a frame the device took may be gone at once. */
-	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE + 1];
+	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE];
 };
 
 static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
@@ -171,6 +174,7 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 	}
 	ret = requeue ? bq->count - sent : 0;
 	bq->count = 0;
+	bq->bytes = 0;
 	bq->dev = NULL;
 	return ret;
 }
@@ -222,6 +226,7 @@ static struct net_device *xdp_packet_xmit_target(struct xdp_packet_bulk *bq,
  */
 struct xdp_packet_sender {
 	struct net_device *dev;
+	struct xdp_tx_limit *txl;	/* the device's, if it has one */
 	struct bpf_map *timer_map;
 	void *timer_value;
 	int max_len;		/* longest linear frame it takes, -1 if down */
@@ -237,6 +242,7 @@ static int xdp_packet_sender_init(struct xdp_packet_sender *s,
 	s->dev = xdp_packet_xmit_target(bq, q, ifindex, &err);
 	if (unlikely(!s->dev))
 		return err;
+	s->txl = xdp_tx_limit(s->dev);
 	s->timer_map = xdp_get_timer_cb(&s->timer_value);
 	/* What xdp_ok_fwd_dev() checks of the device, once per call */
 	s->max_len = s->dev->flags & IFF_UP ?
@@ -268,29 +274,48 @@ static int xdp_packet_check_frame(const struct xdp_packet_sender *s,
 	return xdp_ok_fwd_dev(s->dev, xdp_get_frame_len(frame));
 }
 
+/* Bytes of XDP frames a device with an XDP TX limit takes beyond those
+ * it holds and those staged for it in bq: as BQL counts, it takes a frame
+ * while this is not negative, so the last one may take it past its limit.
+ */
+static s64 xdp_packet_room(const struct xdp_tx_limit *txl,
+			   const struct xdp_packet_bulk *bq,
+			   const struct net_device *dev)
+{
+	return (s64)dql_avail(&txl->dql) - (bq->dev == dev ? bq->bytes : 0);
+}
+
 /* Get the bulk ready to take frames for the sender's device: flush it if
- * it holds another device's frames, or, with flush_full, if it is full of
- * them (before a bulk of frames is taken; a single frame goes out with the
- * full bulk instead, see xdp_packet_xmit()). A device over its XDP TX limit
- * takes no more frames (-EBUSY), and the sender's timer, if any, is woken
- * by the completion that brings it back. Frames count against the limit
- * once flushed, so checking once for the frames the bulk can take answers
- * for each of them. A flush whose frames the device's ring gave back to
- * their queues also stops the sender (-EBUSY), which would otherwise take
- * the same frames again; the flush arranged its wakeup.
+ * it holds another device's frames. A device over its XDP TX limit takes
+ * no more frames (-EBUSY), and the sender's timer, if any, is woken by
+ * the completion that brings it back. Frames staged for the device count
+ * against its room (xdp_packet_bulk_appended() flushes the bulk once they
+ * fill it), so the device is over its limit by the frames it holds.
  */
 static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
-				   const struct xdp_packet_sender *s,
-				   bool flush_full)
+				   const struct xdp_packet_sender *s)
 {
-	struct net_device *dev = bq->dev;
-
-	if (bq->count &&
-	    (dev != s->dev ||
-	     (flush_full && bq->count >= XDP_PACKET_BULK_SIZE)) &&
-	    xdp_packet_bulk_xmit(bq) && dev == s->dev)
-		return -EBUSY;
+	if (bq->count && bq->dev != s->dev)
+		xdp_packet_bulk_xmit(bq);
 	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
+}
+
+/* The byte count up to which a bulk dequeue may take frames, from bytes
+ * taken so far: the budget, or where the device's room ends if sooner.
+ * Taking frames while the count is below it takes them while the room,
+ * checked before each frame, is not negative. A room other CPUs used up
+ * since the device was checked still lets one frame go.
+ */
+static u64 xdp_packet_bulk_max_bytes(const struct xdp_packet_bulk *bq,
+				     const struct xdp_packet_sender *s,
+				     u64 budget, u64 bytes)
+{
+	s64 room;
+
+	if (!s->txl)
+		return budget;
+	room = max(xdp_packet_room(s->txl, bq, s->dev), 0);
+	return (u64)room < budget - bytes ? bytes + room + 1 : budget;
 }
 
 /* The bulk holds frames for the sender's device: flush to it, and wake
@@ -304,13 +329,14 @@ static void xdp_packet_bulk_set_sender(struct xdp_packet_bulk *bq,
 	bq->timer_value = s->timer_value;
 }
 
-/* n frames of q were put on the bulk, from bq->q[bq->count] on, after
- * xdp_packet_bulk_prepare(): keep those the device can take, drop the
- * others as send_failed.
+/* n frames of q, of bytes in all, were put on the bulk, from
+ * bq->q[bq->count] on, after xdp_packet_bulk_prepare(): keep those the
+ * device can take, drop the others as send_failed.
  */
 static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s,
-				   struct xdpq_map *q, unsigned int n)
+				   struct xdpq_map *q, unsigned int n,
+				   unsigned int bytes)
 {
 	unsigned int i, count = bq->count, end = count + n;
 
@@ -319,6 +345,7 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 
 		if (unlikely(!xdp_packet_usual_frame(s, frame)) &&
 		    xdp_packet_check_frame(s, frame)) {
+			bytes -= frame->len;
 			xdp_return_frame(frame);
 			xdpq_count(q, send_failed);
 			continue;
@@ -327,25 +354,35 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 		bq->q[count++] = frame;
 	}
 	bq->count = count;
+	bq->bytes += bytes;
 	if (count)
 		xdp_packet_bulk_set_sender(bq, s);
 }
 
-/* Frames were added to the bulk: flushed with the caller's context, or
- * at once where nothing flushes (see xdp_caller_flushes()).
+/* Frames were appended to the bulk. A full bulk, or one whose frames fill
+ * the device's room, goes to the device at once, so that its XDP TX limit
+ * counts them; any other is flushed with the caller's context, or at once
+ * where nothing flushes (see xdp_caller_flushes()). Returns how many
+ * frames the device's ring gave back (a tail of the bulk).
  */
-static void xdp_packet_bulk_added(void)
+static int xdp_packet_bulk_appended(struct xdp_packet_bulk *bq,
+				    const struct xdp_packet_sender *s)
 {
+	if (bq->count == XDP_PACKET_BULK_SIZE ||
+	    (s->txl && xdp_packet_room(s->txl, bq, s->dev) < 0))
+		return xdp_packet_bulk_xmit(bq);
 	xdp_set_send_pending();
 	if (!xdp_caller_flushes())
-		xdp_packet_flush_bulk();
+		return xdp_packet_bulk_xmit(bq);
+	return 0;
 }
 
-/* Put frame on the bulk for ifindex. A frame that finds the bulk full
- * goes out with it, so that if the device's ring gives frames back, it
- * goes back to its queue behind the frames taken before it: then, as when
- * the device is over its XDP TX limit, it returns -EBUSY with the frame
- * back in its queue. Any other error leaves the frame to the caller.
+/* Put frame on the bulk for ifindex. A frame that fills the bulk, or the
+ * device's room, goes out with it, so that if the device's ring gives
+ * frames back, it goes back to its queue behind the frames taken before
+ * it: then, as when the device is over its XDP TX limit, it returns
+ * -EBUSY with the frame back in its queue. Any other error leaves the
+ * frame to the caller.
  */
 static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			   u32 ifindex)
@@ -359,19 +396,18 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 	if (likely(!err) && unlikely(!xdp_packet_usual_frame(&s, frame)))
 		err = xdp_packet_check_frame(&s, frame);
 	if (likely(!err)) {
-		err = xdp_packet_bulk_prepare(bq, &s, false);
+		err = xdp_packet_bulk_prepare(bq, &s);
 		if (err == -EBUSY)
 			xdpq_map_requeue(frame);
 	}
 	if (likely(!err)) {
 		bq->maps[bq->count] = q;
 		bq->q[bq->count++] = frame;
+		bq->bytes += frame->len;
 		xdp_packet_bulk_set_sender(bq, &s);
 		/* Frames given back are a tail of the bulk: frame among them */
-		if (bq->count > XDP_PACKET_BULK_SIZE)
-			err = xdp_packet_bulk_xmit(bq) ? -EBUSY : 0;
-		else
-			xdp_packet_bulk_added();
+		if (xdp_packet_bulk_appended(bq, &s))
+			err = -EBUSY;
 	}
 	rcu_read_unlock();
 	return err;
@@ -497,7 +533,8 @@ __bpf_kfunc s64 xdp_packet_nr_queued(void *map__map, u64 flags)
  *
  * The frame is put on the device's bulk queue, which is flushed when the
  * timer callback returns, by xdp_packet_flush(), at once outside of a
- * timer callback, or with this frame when full. The frame is consumed in
+ * timer callback, or with this frame when it fills the bulk or the room
+ * the device's XDP TX limit leaves. The frame is consumed in
  * all cases: sent, freed, or, if the device is over its XDP TX limit or
  * its ring gave back frames of the bulk flushed with this one, given back
  * to the head of the queue it came from, behind the frames sent before it.
@@ -549,9 +586,10 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
  * send_failed, as xdp_packet_send() does, and counts as taken. Once the
  * device is over its XDP TX limit, no more frames are taken, and the
  * timer whose callback called this is started again when the device has
- * room. The limit is checked before each bulk of frames (see
- * xdp_packet_bulk_prepare()), so the frames not taken stay at the head of
- * the sub-queue.
+ * room. Frames are taken while the device has room for them, counting
+ * those staged for it on this CPU, as BQL counts: the last one may take
+ * the device past its limit. The frames not taken stay at the head of the
+ * sub-queue.
  *
  * Return: The number of frames taken, 0 if the sub-queue is empty or
  * @max_frames or the budget is 0; -EBUSY if the device was over its XDP TX
@@ -585,26 +623,29 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	 * it has room for at a time, and only while the device has room.
 	 */
 	while (!err && taken < max_frames && *bytes < budget) {
+		u64 before = *bytes, max_bytes;
 		u32 want;
 
-		err = xdp_packet_bulk_prepare(bq, &s, true);
+		err = xdp_packet_bulk_prepare(bq, &s);
 		if (err)
 			break;
 		want = min_t(u32, max_frames - taken,
 			     XDP_PACKET_BULK_SIZE - bq->count);
+		max_bytes = xdp_packet_bulk_max_bytes(bq, &s, budget, before);
 		n = xdpq_map_dequeue_bulk(map__map, subq, bq->q + bq->count,
-					  want, budget, bytes);
+					  want, max_bytes, bytes);
 		if (n <= 0) {
 			err = n;
 			break;
 		}
-		xdp_packet_bulk_append(bq, &s, q, n);
+		xdp_packet_bulk_append(bq, &s, q, n, *bytes - before);
 		taken += n;
-		if (n < want)	/* the sub-queue is empty, or the budget used */
+		if (xdp_packet_bulk_appended(bq, &s))
+			err = -EBUSY;
+		/* Fewer without reaching max_bytes: the sub-queue is empty */
+		else if (n < want && *bytes < max_bytes)
 			break;
 	}
-	if (taken)
-		xdp_packet_bulk_added();
 	rcu_read_unlock();
 	return taken ?: err;
 }
@@ -619,8 +660,8 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
  * frames in flight in its TX rings (include/net/xdp_tx_limit.h). The
  * budget is what is left of it; once it is used up (the last send may
  * take the device past its limit), xdp_packet_send() to the device fails
- * with -EBUSY. Frames staged in the per-CPU bulk queues count only
- * once flushed, so a budget can be overshot by one bulk.
+ * with -EBUSY. The frames this CPU sent and has not handed to the device
+ * yet count against it; those other CPUs staged count once flushed.
  *
  * Return: the budget in bytes, 0 if the device is at or over its limit,
  * -EOPNOTSUPP if the device has no limit (it does not report
@@ -632,22 +673,25 @@ __bpf_kfunc s64 xdp_tx_budget(void *map__map, u32 ifindex)
 	struct bpf_map *map = map__map;
 	struct xdp_tx_limit *txl;
 	struct net_device *dev;
-	int err = 0, avail;
+	s64 budget;
+	int err = 0;
 
 	rcu_read_lock();
 	dev = xdp_packet_target(xdpq_map(map), ifindex, &err);
-	if (unlikely(!dev))
-		goto out;
-	txl = xdp_tx_limit(dev);
-	if (!txl) {
-		err = -EOPNOTSUPP;
+	if (unlikely(!dev)) {
+		budget = err;
 		goto out;
 	}
-	avail = dql_avail(&txl->dql);
-	err = max(avail, 0);
+	txl = xdp_tx_limit(dev);
+	if (!txl) {
+		budget = -EOPNOTSUPP;
+		goto out;
+	}
+	budget = max(xdp_packet_room(txl, this_cpu_ptr(&xdp_packet_bulk), dev),
+		     0);
 out:
 	rcu_read_unlock();
-	return err;
+	return budget;
 }
 
 /**

@@ -626,8 +626,10 @@ out:
 /* The forwarder never polls: its timer runs when frames arrive in the
  * empty queue (the map starts it), then takes them out in a run or two
  * (one more if it used up its budget), and stays idle until the next
- * frames, however long that takes. With find_subq, its runs end when
- * xdp_packet_next_subq(), not the dequeue, finds the map empty.
+ * frames, however long that takes. The first batch takes a run per
+ * completion that raises veth's XDP TX limit from 0, at most one per
+ * frame. With find_subq, its runs end when xdp_packet_next_subq(), not
+ * the dequeue, finds the map empty.
  */
 static void test_timer_waits_for_frames(bool find_subq)
 {
@@ -652,7 +654,7 @@ static void test_timer_waits_for_frames(bool find_subq)
 		ASSERT_EQ(st.sent, round * BATCH, "sent");
 		ASSERT_EQ(st.depth, 0, "depth");
 		usleep(50000);
-		ASSERT_LE(skel->bss->fwd_runs - runs, 3, "runs for a batch");
+		ASSERT_LE(skel->bss->fwd_runs - runs, round == 1 ? BATCH : 3, "runs for a batch");
 	}
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, 3 * BATCH, "rx_frames");

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A strict priority scheduler that respects its target's XDP TX limit:
  * the timer sends until xdp_packet_send() says -EBUSY, then sleeps without
- * re-arming; the completion that frees room starts the timer again.
+ * re-arming; the completion that frees room starts the timer again. With
+ * bulk_send, it sends with xdp_packet_dequeue_send() instead, which stops
+ * taking frames where the target's room ends.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -32,6 +34,7 @@ struct {
 __u32 target_ifindex;
 __u32 enqueue_class;		/* rank of the frames offered next */
 bool tag_ids;			/* tag the frames with their id, not their class */
+bool bulk_send;			/* xdp_packet_dequeue_send() */
 __u32 next_id;
 
 __u64 runs;			/* timer callback runs */
@@ -39,6 +42,29 @@ __u64 sent;
 __u64 busy;			/* sends refused at the limit */
 __u64 send_errors;
 __s64 last_budget;
+
+/* Fewer than BUDGET frames taken: the queue is empty, or the target has
+ * no more room; either starts the timer again when that changes.
+ */
+static int sched_bulk_send(struct sched_timer *t)
+{
+	__u64 bytes = ~0ULL;
+	int n;
+
+	n = xdp_packet_dequeue_send(&q, 0, target_ifindex, BUDGET, &bytes);
+	if (n == -XDPQ_EBUSY) {
+		busy++;
+		return 0;
+	}
+	if (n < 0) {
+		send_errors++;
+		return 0;
+	}
+	sent += n;
+	if (n == BUDGET)
+		bpf_timer_start(&t->timer, 0, 0);
+	return 0;
+}
 
 static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 {
@@ -48,6 +74,8 @@ static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 
 	runs++;
 	last_budget = xdp_tx_budget(&q, target_ifindex);
+	if (bulk_send)
+		return sched_bulk_send(t);
 	for (i = 0; i < BUDGET; i++) {
 		frame = xdp_packet_dequeue(&q, 0, &rank);
 		if (!frame)
