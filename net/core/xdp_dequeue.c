@@ -124,9 +124,16 @@ struct xdp_packet_bulk {
 	void *timer_value;
 	unsigned int count;
 	unsigned int bytes;		/* the frames' lengths, summed */
+	unsigned int nr_runs;
 	struct xdp_frame *q[XDP_PACKET_BULK_SIZE];
-	/* The frames' maps: a frame the device took may be gone at once. */
-	struct xdpq_map *maps[XDP_PACKET_BULK_SIZE];
+	/* The frames' maps, for the counters: a frame the device took may be
+	 * gone at once. A bulk's frames come from a map or two, so a map is
+	 * noted once for each run of its frames.
+	 */
+	struct {
+		struct xdpq_map *map;
+		unsigned int end;	/* q[] index after the run's last frame */
+	} runs[XDP_PACKET_BULK_SIZE];
 };
 
 static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
@@ -141,7 +148,7 @@ static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
 static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 {
 	struct net_device *dev = bq->dev;
-	int ret, sent, i, run, err = -ENOSPC;
+	int ret, sent, i, start, err = -ENOSPC;
 	bool requeue;
 
 	xdp_clear_send_pending();
@@ -150,13 +157,10 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 	ret = dev->netdev_ops->ndo_xdp_xmit(dev, bq->count, bq->q,
 					    XDP_XMIT_FLUSH);
 	sent = max(ret, 0);
-	/* A bulk's frames come from a map or two: count them a run at once. */
-	for (i = 0; i < sent; i += run) {
-		for (run = 1; i + run < sent && bq->maps[i + run] == bq->maps[i];
-		     run++)
-			;
-		xdpq_add(bq->maps[i], sent, run);
-	}
+	for (i = 0, start = 0; start < sent; start = bq->runs[i++].end)
+		xdpq_add(bq->runs[i].map, sent,
+			 min_t(int, bq->runs[i].end, sent) - start);
+	bq->nr_runs = 0;
 
 	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
 	if (ret >= 0 && sent < bq->count)
@@ -168,7 +172,7 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 		if (requeue) {
 			xdpq_map_requeue(bq->q[i]);
 		} else {
-			xdpq_count(bq->maps[i], send_failed);
+			xdpq_count(xdpq_frame_map(bq->q[i]), send_failed);
 			xdp_return_frame(bq->q[i]);
 		}
 	}
@@ -329,6 +333,55 @@ static void xdp_packet_bulk_set_sender(struct xdp_packet_bulk *bq,
 	bq->timer_value = s->timer_value;
 }
 
+/* Frames of q, of bytes in all, were put on the bulk for the sender's
+ * device from bq->q[bq->count] to bq->q[end]: take them into the bulk.
+ */
+static void xdp_packet_bulk_add(struct xdp_packet_bulk *bq,
+				const struct xdp_packet_sender *s,
+				struct xdpq_map *q, unsigned int end,
+				unsigned int bytes)
+{
+	unsigned int last = bq->nr_runs - 1;
+
+	if (bq->nr_runs && bq->runs[last].map == q) {
+		bq->runs[last].end = end;
+	} else {
+		bq->runs[bq->nr_runs].map = q;
+		bq->runs[bq->nr_runs++].end = end;
+	}
+	bq->count = end;
+	bq->bytes += bytes;
+	xdp_packet_bulk_set_sender(bq, s);
+}
+
+/* The frames of q at bq->q[from] to bq->q[end], the one at from not a
+ * usual frame: drop those the device cannot take, as send_failed, and
+ * move the others down over them. Returns the new end; *bytes loses the
+ * dropped frames' lengths.
+ */
+static noinline unsigned int
+xdp_packet_bulk_drop_unfit(struct xdp_packet_bulk *bq,
+			   const struct xdp_packet_sender *s,
+			   struct xdpq_map *q, unsigned int from,
+			   unsigned int end, unsigned int *bytes)
+{
+	unsigned int i, to = from;
+
+	for (i = from; i < end; i++) {
+		struct xdp_frame *frame = bq->q[i];
+
+		if (!xdp_packet_usual_frame(s, frame) &&
+		    xdp_packet_check_frame(s, frame)) {
+			*bytes -= frame->len;
+			xdp_return_frame(frame);
+			xdpq_count(q, send_failed);
+			continue;
+		}
+		bq->q[to++] = frame;
+	}
+	return to;
+}
+
 /* n frames of q, of bytes in all, were put on the bulk, from
  * bq->q[bq->count] on, after xdp_packet_bulk_prepare(): keep those the
  * device can take, drop the others as send_failed.
@@ -338,25 +391,15 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 				   struct xdpq_map *q, unsigned int n,
 				   unsigned int bytes)
 {
-	unsigned int i, count = bq->count, end = count + n;
+	unsigned int i, end = bq->count + n;
 
-	for (i = count; i < end; i++) {
-		struct xdp_frame *frame = bq->q[i];
-
-		if (unlikely(!xdp_packet_usual_frame(s, frame)) &&
-		    xdp_packet_check_frame(s, frame)) {
-			bytes -= frame->len;
-			xdp_return_frame(frame);
-			xdpq_count(q, send_failed);
-			continue;
-		}
-		bq->maps[count] = q;
-		bq->q[count++] = frame;
-	}
-	bq->count = count;
-	bq->bytes += bytes;
-	if (count)
-		xdp_packet_bulk_set_sender(bq, s);
+	for (i = bq->count; i < end; i++)
+		if (unlikely(!xdp_packet_usual_frame(s, bq->q[i])))
+			break;
+	if (unlikely(i < end))
+		end = xdp_packet_bulk_drop_unfit(bq, s, q, i, end, &bytes);
+	if (end > bq->count)
+		xdp_packet_bulk_add(bq, s, q, end, bytes);
 }
 
 /* Frames were appended to the bulk. A full bulk, or one whose frames fill
@@ -401,10 +444,8 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 			xdpq_map_requeue(frame);
 	}
 	if (likely(!err)) {
-		bq->maps[bq->count] = q;
-		bq->q[bq->count++] = frame;
-		bq->bytes += frame->len;
-		xdp_packet_bulk_set_sender(bq, &s);
+		bq->q[bq->count] = frame;
+		xdp_packet_bulk_add(bq, &s, q, bq->count + 1, frame->len);
 		/* Frames given back are a tail of the bulk: frame among them */
 		if (xdp_packet_bulk_appended(bq, &s))
 			err = -EBUSY;

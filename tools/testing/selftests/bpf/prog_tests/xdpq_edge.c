@@ -310,10 +310,12 @@ static void edge_teardown(struct xdpq_edge *skel, struct nstoken *nstoken)
 }
 
 /* The smallest frame (an Ethernet header) and the largest the target's
- * MTU allows are queued and arrive whole; one byte more is queued but
- * refused by the target, and counted as a failed send.
+ * MTU allows are queued and arrive whole; one byte more, queued between
+ * them, is refused by the target and counted as a failed send, by
+ * xdp_packet_send() or, with bulk_send, by xdp_packet_dequeue_send(),
+ * which sends the frame behind it all the same.
  */
-static void test_frame_sizes(void)
+static void test_frame_sizes(bool bulk_send)
 {
 	struct nstoken *nstoken = NULL;
 	struct bpf_xdp_queue_stats st;
@@ -322,13 +324,19 @@ static void test_frame_sizes(void)
 	skel = edge_setup(&nstoken, 0);
 	if (!skel)
 		goto out;
+	skel->bss->bulk_send = bulk_send;
 	if (!ASSERT_OK(offer(skel, ETH_HLEN, 1), "offer min") ||
-	    !ASSERT_OK(offer(skel, ETH_MAX_FRAME, 1), "offer max") ||
 	    !ASSERT_OK(offer(skel, ETH_MAX_FRAME + 1, 1), "offer max + 1") ||
+	    !ASSERT_OK(offer(skel, ETH_MAX_FRAME, 1), "offer max") ||
 	    !ASSERT_OK(send_all(skel), "send_all"))
 		goto out;
-	ASSERT_EQ(skel->bss->sent, 2, "sent");
-	ASSERT_EQ(skel->bss->send_emsgsize, 1, "too large for the target");
+	if (bulk_send) {
+		ASSERT_EQ(skel->bss->taken, 3, "taken");
+		ASSERT_EQ(skel->bss->send_other, 0, "errors");
+	} else {
+		ASSERT_EQ(skel->bss->sent, 2, "sent");
+		ASSERT_EQ(skel->bss->send_emsgsize, 1, "too large for the target");
+	}
 	ASSERT_TRUE(wait_rx(skel, 2), "received");
 	ASSERT_EQ(skel->data->rx_min_len, ETH_HLEN, "smallest");
 	ASSERT_EQ(skel->bss->rx_max_len, ETH_MAX_FRAME, "largest");
@@ -514,7 +522,9 @@ void test_xdpq_edge(void)
 	if (test__start_subtest("inner_map"))
 		test_inner_map();
 	if (test__start_subtest("frame_sizes"))
-		test_frame_sizes();
+		test_frame_sizes(false);
+	if (test__start_subtest("frame_sizes_bulk"))
+		test_frame_sizes(true);
 	if (test__start_subtest("headroom"))
 		test_headroom();
 	if (test__start_subtest("multi_buffer"))

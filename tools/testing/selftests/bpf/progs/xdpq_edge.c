@@ -4,7 +4,8 @@
  * frames, and frames from generic XDP. xdp_edge_enqueue queues every test
  * frame, after moving its start by head_grow bytes and adding meta_len
  * bytes of metadata; xdp_edge_send_all sends the queue to target_ifindex,
- * until the target is full, and counts the errors by errno;
+ * until the target is full, and counts the errors by errno, or with
+ * bulk_send takes it out with xdp_packet_dequeue_send();
  * xdp_edge_count_rx counts what arrives.
  */
 #include <vmlinux.h>
@@ -42,6 +43,8 @@ int xdp_edge_enqueue(struct xdp_md *ctx)
 
 __u32 target_ifindex;
 __u64 sent, send_emsgsize, send_eopnotsupp, send_other;
+bool bulk_send;
+__u64 taken;		/* by xdp_packet_dequeue_send(), sent or dropped */
 
 static int edge_send_one(__u64 i, void *ctx)
 {
@@ -70,6 +73,17 @@ static int edge_send_one(__u64 i, void *ctx)
 SEC("xdp")
 int xdp_edge_send_all(struct xdp_md *ctx)
 {
+	__u64 bytes = ~0ULL;
+	int n;
+
+	if (bulk_send) {
+		n = xdp_packet_dequeue_send(&edge_fifo, 0, target_ifindex, 1024, &bytes);
+		if (n > 0)
+			taken += n;
+		else if (n && n != -XDPQ_EBUSY)
+			send_other++;
+		return XDP_DROP;
+	}
 	bpf_loop(1024, edge_send_one, NULL, 0);
 	xdp_packet_flush();
 	return XDP_DROP;
