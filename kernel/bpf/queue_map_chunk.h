@@ -235,28 +235,36 @@ static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 					       u64 *bytes)
 {
 	struct xdp_frame **dst = frames, **stop = frames + n, **src, **end;
-	struct xdp_frame **run_end;
 	struct xdpq_chunk *chunk;
 	u64 sum = *bytes;
+	long i, run;
 
-	while (dst < stop && sum < max_bytes && !xdpq_chunk_list_empty(l)) {
+	if (sum >= max_bytes)
+		return 0;
+	while (dst < stop && !xdpq_chunk_list_empty(l)) {
 		chunk = l->first;
 		src = &chunk->frames[l->head];
 		end = &chunk->frames[chunk == l->last ? l->tail :
 						       XDPQ_CHUNK_FRAMES];
-		run_end = end - src > stop - dst ? src + (stop - dst) : end;
-		do {
-			struct xdp_frame *frame = *src++;
+		run = min(end - src, stop - dst);
+		for (i = 0; i < run;) {
+			struct xdp_frame *frame = src[i];
 
-			*dst++ = frame;
+			dst[i++] = frame;
 			sum += frame->len;
-		} while (src < run_end && sum < max_bytes);
+			if (sum >= max_bytes)
+				break;
+		}
+		src += i;
+		dst += i;
 		/* Frames left in the chunk: n or max_bytes was reached */
 		if (src < end) {
 			l->head = src - chunk->frames;
 			break;
 		}
 		xdpq_chunk_drop_first(pool, l);
+		if (sum >= max_bytes)
+			break;
 	}
 	*bytes = sum;
 	return dst - frames;
