@@ -36,13 +36,17 @@
  * holds a reference on the ARRAY map whose element holds the timer (the
  * element's memory lives as long as the map), so a wakeup always finds
  * the timer's struct bpf_async_kern; a timer cancelled or freed meanwhile
- * is not started, bpf_timer_kick() sees that it is gone.
+ * is not started, bpf_timer_kick() sees that it is gone. A woken timer
+ * starts on the CPU its callback ran on when it began to wait, where a
+ * scheduler may have pinned it: a wakeup from another CPU is passed there
+ * in an irq_work.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/filter.h>
 #include <linux/if_vlan.h>
+#include <linux/irq_work.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -55,9 +59,25 @@
 
 struct xdp_timer_waiter {
 	struct list_head node;
+	struct irq_work work;		/* a wakeup from another CPU */
 	struct bpf_map *map;		/* the ARRAY map holding the timer */
 	void *value;			/* the map element holding the timer */
+	int cpu;			/* where the callback began to wait */
 };
+
+/* Start w's timer on this CPU, and free w. */
+static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
+{
+	bpf_timer_kick(w->map, w->value, 0);
+	bpf_map_put(w->map);
+	kfree(w);
+}
+
+static void xdp_timer_waiter_work(struct irq_work *work)
+{
+	xdp_timer_waiter_start(container_of(work, struct xdp_timer_waiter,
+					    work));
+}
 
 /**
  * xdp_timer_waiter_add() - Start a scheduler's timer at a later event
@@ -68,7 +88,8 @@ struct xdp_timer_waiter {
  * Only timers in ARRAY maps can wait: their elements do not move or go
  * away while the map lives. A timer already on the list is not added
  * twice. Without memory for the waiter, the timer is not added and this
- * event does not wake it.
+ * event does not wake it. Called from the timer's callback, so the
+ * current CPU is the one the timer starts on again.
  */
 void xdp_timer_waiter_add(struct list_head *waiters,
 			  struct bpf_map *timer_map, void *timer_value)
@@ -84,8 +105,10 @@ void xdp_timer_waiter_add(struct list_head *waiters,
 	if (!w)
 		return;
 	bpf_map_inc(timer_map);
+	init_irq_work(&w->work, xdp_timer_waiter_work);
 	w->map = timer_map;
 	w->value = timer_value;
+	w->cpu = smp_processor_id();
 	list_add_tail(&w->node, waiters);
 }
 
@@ -93,18 +116,25 @@ void xdp_timer_waiter_add(struct list_head *waiters,
  * xdp_timer_waiters_wake() - Start the timers of a list of waiters
  * @waiters: Waiters taken off their event's list, under no lock.
  *
- * Each timer is started at once, as bpf_timer_start(timer, 0, 0) would,
- * and the waiters are freed.
+ * Each timer is started at once, as bpf_timer_start(timer, 0,
+ * BPF_F_TIMER_CPU_PIN) would on the CPU it waited on, and the waiters are
+ * freed. A waiter of another CPU is handed to that CPU in an irq_work,
+ * unless the CPU went offline: its timer then starts here. With
+ * preemption disabled, a CPU found online cannot go through its dying
+ * stage, which runs the irq_works queued to it, before the work is queued.
  */
 void xdp_timer_waiters_wake(struct list_head *waiters)
 {
 	struct xdp_timer_waiter *w, *tmp;
+	int cpu = get_cpu();
 
 	list_for_each_entry_safe(w, tmp, waiters, node) {
-		bpf_timer_kick(w->map, w->value, 0);
-		bpf_map_put(w->map);
-		kfree(w);
+		if (w->cpu == cpu || !cpu_online(w->cpu))
+			xdp_timer_waiter_start(w);
+		else
+			irq_work_queue_on(&w->work, w->cpu);
 	}
+	put_cpu();
 }
 
 /* Frames sent and not yet handed to their device: one bulk per CPU, for

@@ -306,25 +306,30 @@ static void test_next_subq(void)
 /* Load the forwarder with its timer, sending to target. The timer's first
  * run finds the queue empty and waits for frames.
  */
-static struct xdpq_fifo *fwd_start(int target)
+static bool fwd_arm(struct xdpq_fifo *skel, int target)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = &test_frame,
 		    .data_size_in = sizeof(test_frame));
-	struct xdpq_fifo *skel;
 	int err;
+
+	skel->bss->target_ifindex = target;
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_fwd_setup), &opts);
+	return ASSERT_OK(err, "timer setup") &&
+	       ASSERT_EQ(opts.retval, XDP_DROP, "timer setup retval");
+}
+
+static struct xdpq_fifo *fwd_start(int target)
+{
+	struct xdpq_fifo *skel;
 
 	skel = xdpq_fifo__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "open_and_load"))
 		return NULL;
-	skel->bss->target_ifindex = target;
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_fwd_setup), &opts);
-	if (!ASSERT_OK(err, "timer setup") ||
-	    !ASSERT_EQ(opts.retval, XDP_DROP, "timer setup retval")) {
-		xdpq_fifo__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	if (fwd_arm(skel, target))
+		return skel;
+	xdpq_fifo__destroy(skel);
+	return NULL;
 }
 
 /* Offer n frames to the forwarder in batches and wait until the timer has
@@ -665,6 +670,68 @@ out:
 	SYS_NOFAIL("ip netns del " NS);
 }
 
+#define WAKE_FRAMES 1000
+
+/* A timer pinned to its CPU stays there when the map wakes it from
+ * another CPU: the forwarder waits for frames on CPU 1, they arrive on
+ * CPU 0, and every run of its timer is on CPU 1.
+ */
+static void test_timer_wakes_on_its_cpu(void)
+{
+	struct offer_args args = { .cpu = 0, .frames = WAKE_FRAMES };
+	struct xdpq_fifo *skel = NULL, *rx = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	cpu_set_t cpus, cpu1;
+	pthread_t thread;
+	bool armed;
+	int src;
+
+	if (libbpf_num_possible_cpus() < 2) {
+		test__skip();
+		return;
+	}
+	nstoken = veth_ns(&src);
+	if (!nstoken)
+		goto out;
+	skel = xdpq_fifo__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		goto out;
+	skel->bss->fwd_pin = true;
+	if (!ASSERT_OK(xdpq_fifo__load(skel), "load"))
+		goto out;
+	rx = rx_counter();
+	if (!rx)
+		goto out;
+
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(cpus), &cpus), "affinity") ||
+	    !ASSERT_OK(sched_setaffinity(0, sizeof(cpu1), &cpu1), "on CPU 1"))
+		goto out;
+	armed = fwd_arm(skel, src);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (!armed || !ASSERT_TRUE(wait_u64(&skel->bss->fwd_runs, 1), "first run"))
+		goto out;
+
+	args.skel = skel;
+	args.ifindex = src;
+	if (!ASSERT_OK(pthread_create(&thread, NULL, offer_on_cpu, &args), "offer thread"))
+		goto out;
+	pthread_join(thread, NULL);
+	if (!ASSERT_OK(args.err, "offer on CPU 0"))
+		goto out;
+	wait_sent(skel, WAKE_FRAMES, &st);
+	ASSERT_EQ(st.sent, WAKE_FRAMES, "sent");
+	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
+	ASSERT_EQ(skel->bss->fwd_cpus, 1U << 1, "timer runs on CPU 1 only");
+out:
+	xdpq_fifo__destroy(rx);
+	xdpq_fifo__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
 static void test_timer_fwd_tun(void)
 {
 	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
@@ -790,6 +857,8 @@ void test_xdpq_fifo(void)
 		test_timer_waits_for_frames(false);
 	if (test__start_subtest("timer_waits_for_frames_next_subq"))
 		test_timer_waits_for_frames(true);
+	if (test__start_subtest("timer_wakes_on_its_cpu"))
+		test_timer_wakes_on_its_cpu();
 	if (test__start_subtest("timer_fwd_tun"))
 		test_timer_fwd_tun();
 	if (test__start_subtest("timer_fwd_virtio"))

@@ -222,6 +222,13 @@ __u64 fwd_send_errors;
 __u64 fwd_runs;
 bool fwd_find_subq;	/* look with xdp_packet_next_subq() before dequeueing */
 bool fwd_batch;		/* send with one xdp_packet_dequeue_send() per run */
+bool fwd_pin;		/* start the timer with BPF_F_TIMER_CPU_PIN */
+__u32 fwd_cpus;		/* the CPUs the timer ran on, a bit each */
+
+static __always_inline long fwd_timer_start(struct fwd_timer *t)
+{
+	return bpf_timer_start(&t->timer, 0, fwd_pin ? BPF_F_TIMER_CPU_PIN : 0);
+}
 
 /* A run of the forwarder with fwd_batch; true to run again at once. */
 static bool fwd_batch_run(void)
@@ -243,9 +250,10 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 	int i, err;
 
 	fwd_runs++;
+	fwd_cpus |= 1U << (bpf_get_smp_processor_id() & 31);
 	if (fwd_batch) {
 		if (fwd_batch_run())
-			bpf_timer_start(&t->timer, 0, 0);
+			fwd_timer_start(t);
 		return 0;
 	}
 	for (i = 0; i < TIMER_BUDGET; i++) {
@@ -264,7 +272,7 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 		if (err)
 			fwd_send_errors++;
 	}
-	bpf_timer_start(&t->timer, 0, 0);
+	fwd_timer_start(t);
 	return 0;
 }
 
@@ -279,7 +287,7 @@ int xdp_fwd_setup(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	if (bpf_timer_init(&t->timer, &timers, CLOCK_MONOTONIC) ||
 	    bpf_timer_set_callback(&t->timer, fwd_timer_cb) ||
-	    bpf_timer_start(&t->timer, 0, 0))
+	    fwd_timer_start(t))
 		return XDP_ABORTED;
 	return XDP_DROP;
 }
