@@ -18,8 +18,11 @@
 struct net;
 struct xdpq_map;
 
-/* Frames staged per CPU and map before the map lock is taken. */
-#define XDPQ_BULK_SIZE 16
+/* Frames staged per CPU and map before the map lock is taken: half a NAPI
+ * budget, so that a full poll's first flush wakes a waiting scheduler
+ * while the poll goes on.
+ */
+#define XDPQ_BULK_SIZE 32
 
 /* Per-frame bookkeeping. It lives in the frame's own headroom, right
  * after struct xdp_frame, so queueing a frame allocates nothing. It is
