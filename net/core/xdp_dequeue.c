@@ -36,10 +36,10 @@
  * holds a reference on the ARRAY map whose element holds the timer (the
  * element's memory lives as long as the map), so a wakeup always finds
  * the timer's struct bpf_async_kern; a timer cancelled or freed meanwhile
- * is not started, bpf_timer_kick() sees that it is gone. A woken timer
- * starts on the CPU its callback ran on when it began to wait, where a
- * scheduler may have pinned it: a wakeup from another CPU is passed there
- * in an irq_work.
+ * is not started, bpf_timer_kick() sees that it is gone. A timer the
+ * scheduler pinned to its CPU (BPF_F_TIMER_CPU_PIN) starts there again:
+ * a wakeup from another CPU is passed to it in an irq_work. Any other
+ * starts where the wakeup happens, as bpf_timer_start() from there would.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -65,7 +65,7 @@ struct xdp_timer_waiter {
 	int cpu;			/* where the callback began to wait */
 };
 
-/* Start w's timer on this CPU, and free w. */
+/* Start w's timer here, and free w. */
 static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
 {
 	bpf_timer_kick(w->map, w->value, 0);
@@ -88,8 +88,8 @@ static void xdp_timer_waiter_work(struct irq_work *work)
  * Only timers in ARRAY maps can wait: their elements do not move or go
  * away while the map lives. A timer already on the list is not added
  * twice. Without memory for the waiter, the timer is not added and this
- * event does not wake it. Called from the timer's callback, so the
- * current CPU is the one the timer starts on again.
+ * event does not wake it. Called from the timer's callback, on the CPU
+ * a pinned timer starts on again.
  */
 void xdp_timer_waiter_add(struct list_head *waiters,
 			  struct bpf_map *timer_map, void *timer_value)
@@ -116,12 +116,12 @@ void xdp_timer_waiter_add(struct list_head *waiters,
  * xdp_timer_waiters_wake() - Start the timers of a list of waiters
  * @waiters: Waiters taken off their event's list, under no lock.
  *
- * Each timer is started at once, as bpf_timer_start(timer, 0,
- * BPF_F_TIMER_CPU_PIN) would on the CPU it waited on, and the waiters are
- * freed. A waiter of another CPU is handed to that CPU in an irq_work,
- * unless the CPU went offline: its timer then starts here. With
- * preemption disabled, a CPU found online cannot go through its dying
- * stage, which runs the irq_works queued to it, before the work is queued.
+ * Each timer is started at once, as the program's last bpf_timer_start()
+ * of it would with no delay, and the waiters are freed. A timer pinned to
+ * another CPU is started there, from an irq_work, unless the CPU went
+ * offline: it then starts here. With preemption disabled, a CPU found
+ * online cannot go through its dying stage, which runs the irq_works
+ * queued to it, before the work is queued.
  */
 void xdp_timer_waiters_wake(struct list_head *waiters)
 {
@@ -129,7 +129,8 @@ void xdp_timer_waiters_wake(struct list_head *waiters)
 	int cpu = get_cpu();
 
 	list_for_each_entry_safe(w, tmp, waiters, node) {
-		if (w->cpu == cpu || !cpu_online(w->cpu))
+		if (w->cpu == cpu || !cpu_online(w->cpu) ||
+		    !bpf_timer_pinned(w->map, w->value))
 			xdp_timer_waiter_start(w);
 		else
 			irq_work_queue_on(&w->work, w->cpu);
