@@ -40,11 +40,21 @@
 #define __NET_XDP_TX_LIMIT_H__
 
 #include <linux/dynamic_queue_limits.h>
+#include <linux/if_ether.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
 struct bpf_map;
+
+/* The lowest limit, in bytes: two full-sized Ethernet frames. Below it a
+ * device that completes frame by frame (a tun reader, a veth peer) would
+ * wake its scheduler for every frame or two it takes, since BQL raises
+ * the limit only when the device runs dry; the cost of a wakeup is then
+ * paid per frame. It also lets a limit hold one big frame while another
+ * is in flight.
+ */
+#define XDP_TX_LIMIT_MIN	(2 * ETH_FRAME_LEN)
 
 struct xdp_tx_limit {
 	/* queued, completed and the limit itself; see the locking above */
@@ -52,6 +62,8 @@ struct xdp_tx_limit {
 	spinlock_t		lock;
 	/* schedulers to wake when the device goes below its limit */
 	struct list_head	waiters;
+	/* bytes in flight when waiters were last woken, 0 once one sends */
+	unsigned int		woken_inflight;
 	/* counters, under ->lock */
 	u64			completed_frames;
 	u64			completed_bytes;
@@ -96,8 +108,9 @@ static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
  * @timer_value: The element of @timer_map holding that timer.
  *
  * Called before every frame or bulk of frames a scheduler sends, so the
- * test for room is inline and lockless. Over its limit, the device remembers the timer (if
- * any) and starts it once a completion brings it back under the limit.
+ * test for room is inline and lockless. Over its limit, the device
+ * remembers the timer (if any) and starts it once a completion brings it
+ * back under the limit.
  *
  * Return: 0 if the device has room, -EBUSY if not.
  */

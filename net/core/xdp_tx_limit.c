@@ -7,10 +7,15 @@
  * Wakeups. xdp_packet_send() calls xdp_tx_limit_reserve() for a device
  * with a limit. Over the limit, the bpf_timer whose callback is sending is
  * put on the device's waiter list (xdp_timer_waiter_add()) and the send is
- * refused. The completion that brings the device back under its limit
- * takes the waiters off the list and starts each timer at once. The check
- * and the registration happen under ->lock, as does the completion, so a
- * wakeup cannot be missed.
+ * refused. The completion that brings the device down to half its limit
+ * takes the waiters off the list and starts each timer at once: as a
+ * driver wakes its TX queue only once a number of descriptors are free,
+ * so that each wakeup moves a batch of frames, not the one that just
+ * completed. The device still has the other half in flight to cover the
+ * wakeup; if it runs dry first, the limit grows (xdp_tx_limit_starved()).
+ * The check and the registration happen under ->lock, as does the
+ * completion, and the device drains to zero in the end, so a wakeup
+ * cannot be missed.
  *
  * Lifetime. The limit is allocated by xdp_tx_limit_enable() and freed
  * after an RCU grace period when the device unregisters (netdev
@@ -31,9 +36,35 @@ void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
 
 	spin_lock_irqsave(&txl->lock, flags);
 	dql_queued(&txl->dql, bytes);
+	txl->woken_inflight = 0;
 	spin_unlock_irqrestore(&txl->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__xdp_tx_queued);
+
+/* The device ran dry while the scheduler it woke was on its way: the
+ * bytes it had in flight then did not last until the next send. BQL
+ * (dql_completed()) sees this only when one completion takes the device
+ * from over its limit to empty; a device that completes frame by frame,
+ * as a tun reader does, never shows it that, and its limit would stay at
+ * a frame or two, each wakeup moving no more. Raise the limit by those
+ * bytes as BQL raises it for a starved interval: the limit then covers
+ * the time a wakeup takes. dql's slack rule lowers it again.
+ */
+static void xdp_tx_limit_starved(struct xdp_tx_limit *txl)
+{
+	struct dql *dql = &txl->dql;
+
+	dql->limit = min(dql->limit + txl->woken_inflight, dql->max_limit);
+	WRITE_ONCE(dql->adj_limit, dql->limit + dql->num_completed);
+	dql->slack_start_time = jiffies;
+	dql->lowest_slack = UINT_MAX;
+	txl->woken_inflight = 0;
+}
+
+static bool xdp_tx_limit_may_wake(const struct xdp_tx_limit *txl)
+{
+	return dql_avail(&txl->dql) >= (int)(txl->dql.limit / 2);
+}
 
 void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 			unsigned int bytes)
@@ -52,8 +83,12 @@ void __xdp_tx_completed(struct xdp_tx_limit *txl, unsigned int frames,
 	dql_completed(&txl->dql, bytes);
 	txl->completed_frames += frames;
 	txl->completed_bytes += bytes;
-	if (dql_avail(&txl->dql) >= 0 && !list_empty(&txl->waiters)) {
+	inflight -= bytes;
+	if (!inflight && txl->woken_inflight)
+		xdp_tx_limit_starved(txl);
+	if (xdp_tx_limit_may_wake(txl) && !list_empty(&txl->waiters)) {
 		list_splice_init(&txl->waiters, &waiters);
+		txl->woken_inflight = inflight;
 		txl->wakeups++;
 	}
 	spin_unlock_irqrestore(&txl->lock, flags);
@@ -68,10 +103,12 @@ void __xdp_tx_ring_full(struct xdp_tx_limit *txl)
 	unsigned long flags;
 
 	spin_lock_irqsave(&txl->lock, flags);
-	/* What was in flight is what the ring holds: more would be dropped.
-	 * The BQL algorithm keeps the limit within [min_limit, max_limit].
+	/* What was in flight is what the ring holds: more would be dropped,
+	 * even below XDP_TX_LIMIT_MIN. The BQL algorithm keeps the limit
+	 * within [min_limit, max_limit].
 	 */
 	dql->max_limit = max(dql->num_queued - dql->num_completed, 1U);
+	dql->min_limit = min(XDP_TX_LIMIT_MIN, dql->max_limit);
 	if (dql->limit > dql->max_limit) {
 		dql->limit = dql->max_limit;
 		WRITE_ONCE(dql->adj_limit, dql->limit + dql->num_completed);
@@ -211,6 +248,9 @@ int xdp_tx_limit_enable(struct net_device *dev)
 	if (!txl)
 		return -ENOMEM;
 	dql_init(&txl->dql, HZ);
+	txl->dql.min_limit = XDP_TX_LIMIT_MIN;
+	txl->dql.limit = XDP_TX_LIMIT_MIN;
+	txl->dql.adj_limit = XDP_TX_LIMIT_MIN;
 	spin_lock_init(&txl->lock);
 	INIT_LIST_HEAD(&txl->waiters);
 	if (sysfs_create_group(&dev->dev.kobj, &xdp_tx_limit_group))

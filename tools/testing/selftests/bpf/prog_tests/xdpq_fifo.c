@@ -512,8 +512,8 @@ static __s64 nr_queued(struct xdpq_fifo *skel, __u64 flags)
 	return skel->bss->nq_ret;
 }
 
-/* veth_src has an XDP TX limit, which starts at one frame and grows with
- * its completions: a call sends what the limit lets through, and leaves
+/* veth_src has an XDP TX limit, which starts at two full-sized frames
+ * and grows with its completions: a call sends what the limit lets through, and leaves
  * the rest queued. Calls again for what is left of max_frames
  * and of the budget until they are used up or the sub-queue is empty, and
  * expects want frames of want_bytes in total: what one call would send to
@@ -631,9 +631,9 @@ out:
 /* The forwarder never polls: its timer runs when frames arrive in the
  * empty queue (the map starts it), then takes them out in a run or two
  * (one more if it used up its budget), and stays idle until the next
- * frames, however long that takes. The first batch takes a run per
- * completion that raises veth's XDP TX limit from 0, at most one per
- * frame. With find_subq, its runs end when xdp_packet_next_subq(), not
+ * frames, however long that takes. The first batch may take a run per
+ * completion that raises veth's XDP TX limit from its floor, at most one
+ * per frame. With find_subq, its runs end when xdp_packet_next_subq(), not
  * the dequeue, finds the map empty.
  */
 static void test_timer_waits_for_frames(bool find_subq)

@@ -3,7 +3,8 @@
  * sleeps while the target is full and is woken by the completion that
  * frees room. tun with a reader that pauses and resumes (per-frame and
  * bulk sends), and with a ring shorter than its limit, which gives frames
- * back; veth, whose limit grows while its consumer starves and shrinks
+ * back, and with a scheduler slow to answer wakeups, which raises the
+ * limit; veth, whose limit grows while its consumer starves and shrinks
  * while it lags; strict priority through a saturated target; and a
  * virtio-net burst whose frames the TX ring drops through a devmap and
  * never through the queue.
@@ -19,7 +20,7 @@
 #include "xdpq_tap.h"
 
 #define NS "xdpq_txlimit"
-#define BULK 16			/* devmap's per-device bulk */
+#define LIMIT_MIN (2 * ETH_FRAME_LEN)	/* include/net/xdp_tx_limit.h */
 
 static struct {
 	struct ethhdr eth;
@@ -209,7 +210,7 @@ static void test_tun_pause_resume(bool bulk_send)
 	ASSERT_GT(st.drop_full, 0, "queue full: dropped at enqueue");
 	ASSERT_EQ(st.enqueued + st.drop_full, TUN_OFFERED, "every offered frame counted");
 	ASSERT_EQ(skel->bss->sent * sizeof(frame), inflight, "sent = in flight");
-	ASSERT_EQ(skel->bss->last_budget, 0, "no budget left");
+	ASSERT_EQ(skel->data->last_budget, 0, "no budget left");
 
 	/* Stalled, the scheduler costs nothing: its timer does not run. */
 	runs = skel->bss->runs;
@@ -293,13 +294,65 @@ out:
 	leave_ns(nstoken);
 }
 
+#define SLOW_SCHED_NS 2000000
+#define SLOW_SCHED_OFFERED 3000
+
+/* tun completes frame by frame, as its reader takes them, so BQL never
+ * sees a completion empty the ring from over the limit. A fast reader and
+ * a scheduler that takes 2 ms to answer each wakeup: the tap runs dry
+ * while the scheduler is on its way, and the limit grows from its floor
+ * until half of it lasts that long. Nothing is lost meanwhile.
+ */
+static void test_tun_slow_scheduler_raises_limit(void)
+{
+	struct xdpq_tap_reader *reader;
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	long long limit;
+	int tap;
+
+	reader = tap_start(&nstoken, false);
+	if (!reader)
+		goto out;
+	SYS(out, "ip link set dev xdpq_tap up");
+	tap = if_nametoindex("xdpq_tap");
+	if (!ASSERT_EQ(txl_stat("xdpq_tap", "limit"), LIMIT_MIN, "initial limit"))
+		goto out;
+	skel = sched_start(tap, 0);
+	if (!skel)
+		goto out;
+	skel->bss->resume_delay_ns = SLOW_SCHED_NS;
+
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, SLOW_SCHED_OFFERED, true),
+		       "offer"))
+		goto out;
+	if (!ASSERT_TRUE(wait_for(&reader->frames, SLOW_SCHED_OFFERED, 20000),
+			 "all frames read"))
+		goto out;
+	limit = txl_stat("xdpq_tap", "limit");
+	st = queue_stats(skel);
+	ASSERT_GT(limit, LIMIT_MIN, "limit grew");
+	ASSERT_EQ(reader->frames, SLOW_SCHED_OFFERED, "frames read");
+	ASSERT_EQ(st.sent, SLOW_SCHED_OFFERED, "sent");
+	ASSERT_EQ(st.send_failed, 0, "send failures");
+	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "nothing in flight");
+	printf("%s: limit %d -> %lld bytes, %lld wakeups for %d frames\n",
+	       __func__, LIMIT_MIN, limit, txl_stat("xdpq_tap", "wakeups"),
+	       SLOW_SCHED_OFFERED);
+out:
+	tap_stop(reader);
+	xdpq_txlimit__destroy(skel);
+	leave_ns(nstoken);
+}
+
 #define SLOW_VETH_NS 50000
 #define SLOW_VETH_ROUNDS 5
 #define DQL_HOLD_US 1100000	/* xdp_tx_limit.c: dql_init(, HZ), and a tick */
 
 /* BQL's algorithm raises the limit when the consumer ran dry between
  * completions, and lowers it when completions keep finding a backlog: a
- * fast consumer grows it from 0, a slow one with a standing backlog
+ * fast consumer grows it from its floor, a slow one with a standing backlog
  * brings it down to what two completion batches need. veth_dst's NAPI
  * runs threaded so that the consumer runs next to the scheduler; softirq
  * NAPI would run on the sending CPU, after the scheduler, and never lag.
@@ -334,7 +387,7 @@ static void test_veth_limit_adapts(void)
 	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
 		goto out;
 	SYS(out, "echo 1 > %s/class/net/veth_dst/threaded", sysfs);
-	if (!ASSERT_EQ(txl_stat("veth_src", "limit"), 0, "initial limit"))
+	if (!ASSERT_EQ(txl_stat("veth_src", "limit"), LIMIT_MIN, "initial limit"))
 		goto out;
 
 	/* A fast consumer: the limit grows. */
@@ -345,7 +398,7 @@ static void test_veth_limit_adapts(void)
 		usleep(20000);
 	}
 	grown = txl_stat("veth_src", "limit");
-	ASSERT_GT(grown, 0, "limit grew");
+	ASSERT_GT(grown, LIMIT_MIN, "limit grew");
 
 	/* A slow consumer and small frames: the backlog stands. */
 	usleep(DQL_HOLD_US);
@@ -363,23 +416,27 @@ static void test_veth_limit_adapts(void)
 			break;
 	}
 	ASSERT_LT(shrunk, grown, "limit shrank");
-	ASSERT_GT(shrunk, 0, "limit stays open");
+	ASSERT_GE(shrunk, LIMIT_MIN, "limit stays at its floor");
 
-	printf("%s: limit 0 -> %lld bytes with a fast consumer -> %lld with a slow one, backlogs %d\n",
-	       __func__, grown, shrunk, round);
+	printf("%s: limit %d -> %lld bytes with a fast consumer -> %lld with a slow one, backlogs %d\n",
+	       __func__, LIMIT_MIN, grown, shrunk, round);
 out:
 	xdpq_txlimit__destroy(skel);
 	leave_ns(nstoken);
 }
 
 /* A high-priority frame queued behind a backlog waits for at most what
- * is in flight at the target (its limit), not for a full ring.
+ * is in flight at the target (its limit, one frame over), not for a full
+ * ring. The reader is slow, so the scheduler sleeps at the limit most of
+ * the time: the completion that wakes it leaves half the limit free, and
+ * each wakeup moves that many frames, not the one the reader just took.
  */
 static void test_priority_through_saturated_target(void)
 {
 	struct xdpq_tap_reader *reader;
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
+	long long limit, wakeups, completed;
 	__u64 read_before, ahead = 0;
 	int tap, i;
 
@@ -403,12 +460,19 @@ static void test_priority_through_saturated_target(void)
 		goto out;
 	if (!ASSERT_TRUE(wait_for(&reader->frames, read_before + 200, 10000), "reading on"))
 		goto out;
+	limit = txl_stat("xdpq_tap", "limit");
+	wakeups = txl_stat("xdpq_tap", "wakeups");
+	completed = txl_stat("xdpq_tap", "completed_frames");
 	for (i = read_before; i < reader->frames && reader->tags[i] != 0; i++)
 		ahead++;
 	ASSERT_LT(i, reader->frames, "urgent frame arrived");
-	ASSERT_LE(ahead, 2 * BULK, "frames ahead of the urgent one");
-	printf("%s: %llu frames of the backlog left ahead of the urgent frame (tap ring: 500)\n",
-	       __func__, (unsigned long long)ahead);
+	ASSERT_LE(ahead, limit / (long long)sizeof(frame) + 1, "frames ahead of the urgent one");
+	if (ASSERT_GT(wakeups, 0, "woken by completions"))
+		ASSERT_GE(completed / wakeups, limit / 2 / (long long)sizeof(frame) - 1,
+			  "frames per wakeup");
+	printf("%s: %llu frames of the backlog left ahead of the urgent frame (limit %lld bytes, tap ring: 500), %lld frames per wakeup\n",
+	       __func__, (unsigned long long)ahead, limit,
+	       wakeups > 0 ? completed / wakeups : 0);
 out:
 	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
@@ -652,6 +716,8 @@ void test_xdpq_txlimit(void)
 		test_tun_pause_resume(true);
 	if (test__start_subtest("tun_ring_gives_back_in_order"))
 		test_tun_ring_gives_back_in_order();
+	if (test__start_subtest("tun_slow_scheduler_raises_limit"))
+		test_tun_slow_scheduler_raises_limit();
 	if (test__start_subtest("veth_limit_adapts"))
 		test_veth_limit_adapts();
 	if (test__start_subtest("priority_through_saturated_target"))

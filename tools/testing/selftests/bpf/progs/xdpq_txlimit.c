@@ -3,7 +3,9 @@
  * the timer sends until xdp_packet_send() says -EBUSY, then sleeps without
  * re-arming; the completion that frees room starts the timer again. With
  * bulk_send, it sends with xdp_packet_dequeue_send() instead, which stops
- * taking frames where the target's room ends.
+ * taking frames where the target's room ends. With resume_delay_ns, it is
+ * a scheduler slow to respond: each start of its timer, a wakeup among
+ * them, runs the callback only that much later.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -22,6 +24,7 @@ struct {
 
 struct sched_timer {
 	struct bpf_timer timer;
+	bool deferred;		/* this run is the one resume_delay_ns put off */
 };
 
 struct {
@@ -35,13 +38,14 @@ __u32 target_ifindex;
 __u32 enqueue_class;		/* rank of the frames offered next */
 bool tag_ids;			/* tag the frames with their id, not their class */
 bool bulk_send;			/* xdp_packet_dequeue_send() */
+__u64 resume_delay_ns;
 __u32 next_id;
 
 __u64 runs;			/* timer callback runs */
 __u64 sent;
 __u64 busy;			/* sends refused at the limit */
 __u64 send_errors;
-__s64 last_budget;
+__s64 last_budget = -1;		/* xdp_tx_budget() when last stopped short */
 
 /* Fewer than BUDGET frames taken: the queue is empty, or the target has
  * no more room; either starts the timer again when that changes.
@@ -54,6 +58,7 @@ static int sched_bulk_send(struct sched_timer *t)
 	n = xdp_packet_dequeue_send(&q, 0, target_ifindex, BUDGET, &bytes);
 	if (n == -XDPQ_EBUSY) {
 		busy++;
+		last_budget = xdp_tx_budget(&q, target_ifindex);
 		return 0;
 	}
 	if (n < 0) {
@@ -63,6 +68,8 @@ static int sched_bulk_send(struct sched_timer *t)
 	sent += n;
 	if (n == BUDGET)
 		bpf_timer_start(&t->timer, 0, 0);
+	else
+		last_budget = xdp_tx_budget(&q, target_ifindex);
 	return 0;
 }
 
@@ -72,8 +79,13 @@ static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 	__u64 rank;
 	int i, err;
 
+	if (resume_delay_ns && !t->deferred) {
+		t->deferred = true;
+		bpf_timer_start(&t->timer, resume_delay_ns, 0);
+		return 0;
+	}
+	t->deferred = false;
 	runs++;
-	last_budget = xdp_tx_budget(&q, target_ifindex);
 	if (bulk_send)
 		return sched_bulk_send(t);
 	for (i = 0; i < BUDGET; i++) {
@@ -86,6 +98,7 @@ static int sched_cb(void *map, __u32 *key, struct sched_timer *t)
 			 * this timer again when it has room.
 			 */
 			busy++;
+			last_budget = xdp_tx_budget(&q, target_ifindex);
 			return 0;
 		}
 		if (err)
