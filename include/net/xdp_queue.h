@@ -67,6 +67,26 @@ static inline struct xdp_frame *xdpq_node_frame(struct xdpq_node *node)
 	return (struct xdp_frame *)node - 1;
 }
 
+/* What a bulk dequeue took, summed up as it takes the frames, so that
+ * its caller need not go over them again: the bytes (counted on from
+ * what the caller had taken before, against its budget), and for the
+ * checks of the device the frames go to (xdp_dequeue.c), the longest
+ * frame->len and the frames' flags ORed.
+ */
+struct xdpq_bulk_sum {
+	u64 bytes;
+	u32 max_len;
+	u32 flags;
+};
+
+static inline void xdpq_bulk_sum_add(struct xdpq_bulk_sum *sum,
+				     const struct xdp_frame *frame)
+{
+	sum->bytes += frame->len;
+	sum->max_len = max(sum->max_len, frame->len);
+	sum->flags |= frame->flags;
+}
+
 /* Ordering core of a queue map type. enqueue_batch, dequeue and
  * peek_rank run with the map lock held; the map core does the capacity
  * checks and the accounting, so the ordering core only keeps frames in
@@ -94,12 +114,12 @@ struct xdpq_ops {
 	/* Remove and return the head of sub-queue subq, or NULL if empty. */
 	struct xdpq_node *(*dequeue)(struct xdpq_map *q, u32 subq);
 	/* Remove up to n heads of sub-queue subq into frames, in order,
-	 * adding their lengths to *bytes, each while *bytes is still below
+	 * adding them to *sum, each while sum->bytes is still below
 	 * max_bytes (the last may take it past); return how many.
 	 */
 	unsigned int (*dequeue_bulk)(struct xdpq_map *q, u32 subq,
 				     struct xdp_frame **frames, unsigned int n,
-				     u64 max_bytes, u64 *bytes);
+				     u64 max_bytes, struct xdpq_bulk_sum *sum);
 	/* Put a node dequeue() or dequeue_bulk() returned back at the head
 	 * of its sub-queue, ahead of the frames of equal rank. Also when the
 	 * map is full: -ENOMEM only if it needed memory and found none.
@@ -178,7 +198,7 @@ struct xdp_frame *xdpq_map_dequeue(struct bpf_map *map, u32 subq, u64 flags,
 				   u64 *rank);
 int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 			  struct xdp_frame **frames, unsigned int n,
-			  u64 max_bytes, u64 *bytes);
+			  u64 max_bytes, struct xdpq_bulk_sum *sum);
 void xdpq_map_requeue(struct xdp_frame *xdpf);
 int xdpq_map_peek_rank(struct bpf_map *map, u32 subq, u64 *rank);
 int xdpq_map_next_subq(struct bpf_map *map, u32 from, u32 to);

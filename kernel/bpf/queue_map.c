@@ -529,14 +529,14 @@ unlock:
 }
 
 /* Backend of the xdp_packet_dequeue_send() kfunc: take up to n frames
- * from the head of sub-queue subq under one lock, fewer once *bytes, to
- * which their lengths are added, reaches max_bytes. Returns how many were
+ * from the head of sub-queue subq under one lock, fewer once sum->bytes,
+ * to which they are added, reaches max_bytes. Returns how many were
  * taken, -ERANGE for a sub-queue out of range. The caller checked that
  * map is a queue map.
  */
 int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 			  struct xdp_frame **frames, unsigned int n,
-			  u64 max_bytes, u64 *bytes)
+			  u64 max_bytes, struct xdpq_bulk_sum *sum)
 {
 	struct xdpq_map *q = xdpq_map(map);
 	unsigned int taken;
@@ -547,10 +547,10 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 		return 0;
 
 	spin_lock_bh(&q->lock);
-	taken = q->ops->dequeue_bulk(q, subq, frames, n, max_bytes, bytes);
+	taken = q->ops->dequeue_bulk(q, subq, frames, n, max_bytes, sum);
 	/* The counters once for the bulk, before looking for an empty map */
 	xdpq_taken(q, subq, taken);
-	if (taken < n && *bytes < max_bytes)
+	if (taken < n && sum->bytes < max_bytes)
 		xdpq_wait_for_frames(q);
 	spin_unlock_bh(&q->lock);
 	return taken;

@@ -35,6 +35,7 @@
 #include <linux/kernel.h>
 #include <linux/types.h>
 #include <net/xdp.h>
+#include <net/xdp_queue.h>
 
 #define XDPQ_CHUNK_FRAMES	7	/* 64 bytes a chunk on 64-bit */
 
@@ -224,22 +225,22 @@ static inline struct xdp_frame *xdpq_chunk_pop(struct xdpq_chunk_pool *pool,
 }
 
 /* Remove up to n of the first frames of l into frames, in order, adding
- * their lengths to *bytes, each while *bytes is still below max_bytes
- * (the last may take it past); return how many. A chunk's frames are
+ * them to *bulk, each while bulk->bytes is still below max_bytes (the
+ * last may take it past); return how many. A chunk's frames are
  * copied out in one run, for lists that hold many frames.
  */
 static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 					       struct xdpq_chunk_list *l,
 					       struct xdp_frame **frames,
 					       unsigned int n, u64 max_bytes,
-					       u64 *bytes)
+					       struct xdpq_bulk_sum *bulk)
 {
 	struct xdp_frame **dst = frames, **stop = frames + n, **src, **end;
+	struct xdpq_bulk_sum sum = *bulk;
 	struct xdpq_chunk *chunk;
-	u64 sum = *bytes;
 	long i, run;
 
-	if (sum >= max_bytes)
+	if (sum.bytes >= max_bytes)
 		return 0;
 	while (dst < stop && !xdpq_chunk_list_empty(l)) {
 		chunk = l->first;
@@ -251,8 +252,8 @@ static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 			struct xdp_frame *frame = src[i];
 
 			dst[i++] = frame;
-			sum += frame->len;
-			if (sum >= max_bytes)
+			xdpq_bulk_sum_add(&sum, frame);
+			if (sum.bytes >= max_bytes)
 				break;
 		}
 		src += i;
@@ -263,10 +264,10 @@ static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 			break;
 		}
 		xdpq_chunk_drop_first(pool, l);
-		if (sum >= max_bytes)
+		if (sum.bytes >= max_bytes)
 			break;
 	}
-	*bytes = sum;
+	*bulk = sum;
 	return dst - frames;
 }
 

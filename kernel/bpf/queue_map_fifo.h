@@ -77,16 +77,16 @@ static inline struct xdp_frame *xdpq_fifo_pop(struct xdpq_fifo *f, u32 subq)
 }
 
 /* Remove up to n of the oldest frames of subq into frames, in order,
- * adding their lengths to *bytes, each while *bytes is still below
- * max_bytes (the last may take it past); return how many.
+ * adding them to *sum, each while sum->bytes is still below max_bytes
+ * (the last may take it past); return how many.
  */
 static inline unsigned int xdpq_fifo_pop_bulk(struct xdpq_fifo *f, u32 subq,
 					      struct xdp_frame **frames,
 					      unsigned int n, u64 max_bytes,
-					      u64 *bytes)
+					      struct xdpq_bulk_sum *sum)
 {
 	return xdpq_chunk_pop_bulk(&f->chunks, &f->subqs[subq], frames, n,
-				   max_bytes, bytes);
+				   max_bytes, sum);
 }
 
 /* Put back a frame a pop returned, ahead of the others of subq; there

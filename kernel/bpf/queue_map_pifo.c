@@ -131,9 +131,9 @@ static struct xdpq_node *xdpq_pifo_map_dequeue(struct xdpq_map *q, u32 subq)
 static unsigned int xdpq_pifo_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 					       struct xdp_frame **frames,
 					       unsigned int n, u64 max_bytes,
-					       u64 *bytes)
+					       struct xdpq_bulk_sum *sum)
 {
-	return xdpq_pifo_pop_bulk(xdpq_pifo(q), frames, n, max_bytes, bytes);
+	return xdpq_pifo_pop_bulk(xdpq_pifo(q), frames, n, max_bytes, sum);
 }
 
 static bool xdpq_pifo_map_peek_rank(struct xdpq_map *q, u32 subq, u64 *rank)

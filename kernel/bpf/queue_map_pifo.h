@@ -332,32 +332,33 @@ static inline struct xdp_frame *xdpq_pifo_pop(struct xdpq_pifo *p, u64 *rank)
 }
 
 /* Remove up to n of the lowest ranked frames into frames, in order,
- * adding their lengths to *bytes, each while *bytes is still below
- * max_bytes (the last may take it past); return how many. The bitmap is
- * updated once per bucket emptied.
+ * adding them to *bulk, each while bulk->bytes is still below max_bytes
+ * (the last may take it past); return how many. The bitmap is updated
+ * once per bucket emptied.
  */
 static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 					      struct xdp_frame **frames,
 					      unsigned int n, u64 max_bytes,
-					      u64 *bytes)
+					      struct xdpq_bulk_sum *bulk)
 {
+	struct xdpq_bulk_sum sum = *bulk;
 	struct xdpq_chunk_list *b;
 	unsigned int i = 0, start;
-	u64 sum = *bytes;
 
 	/* Frame by frame: most buckets hold one or two frames, for which
 	 * copying a chunk's run, as xdpq_chunk_pop_bulk() does, costs more.
 	 */
-	while (i < n && sum < max_bytes && (b = xdpq_pifo_head_bucket(p))) {
+	while (i < n && sum.bytes < max_bytes &&
+	       (b = xdpq_pifo_head_bucket(p))) {
 		start = i;
 		do {
 			frames[i] = xdpq_chunk_pop(&p->chunks, b);
-			sum += frames[i++]->len;
-		} while (i < n && sum < max_bytes &&
+			xdpq_bulk_sum_add(&sum, frames[i++]);
+		} while (i < n && sum.bytes < max_bytes &&
 			 !xdpq_chunk_list_empty(b));
 		xdpq_pifo_taken(p, b, i - start);
 	}
-	*bytes = sum;
+	*bulk = sum;
 	return i;
 }
 

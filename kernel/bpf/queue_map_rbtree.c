@@ -63,18 +63,18 @@ static struct xdpq_node *xdpq_rbtree_map_dequeue(struct xdpq_map *q, u32 subq)
 static unsigned int xdpq_rbtree_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 						 struct xdp_frame **frames,
 						 unsigned int n, u64 max_bytes,
-						 u64 *bytes)
+						 struct xdpq_bulk_sum *sum)
 {
 	struct xdpq_rbtree *t = xdpq_rbtree(q);
 	struct xdpq_node *node;
 	unsigned int i;
 
-	for (i = 0; i < n && *bytes < max_bytes; i++) {
+	for (i = 0; i < n && sum->bytes < max_bytes; i++) {
 		node = xdpq_rbtree_pop(t);
 		if (!node)
 			break;
 		frames[i] = xdpq_node_frame(node);
-		*bytes += frames[i]->len;
+		xdpq_bulk_sum_add(sum, frames[i]);
 	}
 	return i;
 }

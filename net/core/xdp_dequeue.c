@@ -297,6 +297,14 @@ static bool xdp_packet_usual_frame(const struct xdp_packet_sender *s,
 	return (int)frame->len <= s->max_len && !xdp_frame_has_frags(frame);
 }
 
+/* Whether a bulk dequeue took only usual frames, from what it summed. */
+static bool xdp_packet_usual_bulk(const struct xdp_packet_sender *s,
+				  const struct xdpq_bulk_sum *sum)
+{
+	return (int)sum->max_len <= s->max_len &&
+	       !(sum->flags & XDP_FLAGS_HAS_FRAGS);
+}
+
 /* Whether the sender's device can take the frame: the checks a devmap
  * makes before it queues a frame for a device.
  */
@@ -385,10 +393,10 @@ static void xdp_packet_bulk_add(struct xdp_packet_bulk *bq,
 	xdp_packet_bulk_set_sender(bq, s);
 }
 
-/* The frames of q at bq->q[from] to bq->q[end], the one at from not a
- * usual frame: drop those the device cannot take, as send_failed, and
- * move the others down over them. Returns the new end; *bytes loses the
- * dropped frames' lengths.
+/* The frames of q at bq->q[from] to bq->q[end], some not usual frames:
+ * drop those the device cannot take, as send_failed, and move the others
+ * down over them. Returns the new end; *bytes loses the dropped frames'
+ * lengths.
  */
 static noinline unsigned int
 xdp_packet_bulk_drop_unfit(struct xdp_packet_bulk *bq,
@@ -414,21 +422,21 @@ xdp_packet_bulk_drop_unfit(struct xdp_packet_bulk *bq,
 }
 
 /* n frames of q, of bytes in all, were put on the bulk, from
- * bq->q[bq->count] on, after xdp_packet_bulk_prepare(): keep those the
- * device can take, drop the others as send_failed.
+ * bq->q[bq->count] on, after xdp_packet_bulk_prepare(), by a bulk dequeue
+ * that summed them up in *sum: keep those the device can take, drop the
+ * others as send_failed.
  */
 static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s,
 				   struct xdpq_map *q, unsigned int n,
+				   const struct xdpq_bulk_sum *sum,
 				   unsigned int bytes)
 {
-	unsigned int i, end = bq->count + n;
+	unsigned int end = bq->count + n;
 
-	for (i = bq->count; i < end; i++)
-		if (unlikely(!xdp_packet_usual_frame(s, bq->q[i])))
-			break;
-	if (unlikely(i < end))
-		end = xdp_packet_bulk_drop_unfit(bq, s, q, i, end, &bytes);
+	if (unlikely(!xdp_packet_usual_bulk(s, sum)))
+		end = xdp_packet_bulk_drop_unfit(bq, s, q, bq->count, end,
+						 &bytes);
 	if (end > bq->count)
 		xdp_packet_bulk_add(bq, s, q, end, bytes);
 }
@@ -678,6 +686,7 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	struct xdp_packet_bulk *bq = this_cpu_ptr(&xdp_packet_bulk);
 	struct xdpq_map *q = xdpq_map(map__map);
 	u32 subq = flags & BPF_XDP_DEQUEUE_SUBQ_MASK;
+	struct xdpq_bulk_sum sum = {};
 	struct xdp_packet_sender s;
 	int n, err, taken = 0;
 	u64 budget = *bytes;
@@ -694,8 +703,8 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	/* The frames go straight from the queue onto the bulk, as many as
 	 * it has room for at a time, and only while the device has room.
 	 */
-	while (!err && taken < max_frames && *bytes < budget) {
-		u64 before = *bytes, max_bytes;
+	while (!err && taken < max_frames && sum.bytes < budget) {
+		u64 before = sum.bytes, max_bytes;
 		u32 want;
 
 		err = xdp_packet_bulk_prepare(bq, &s);
@@ -704,21 +713,24 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 		want = min_t(u32, max_frames - taken,
 			     XDP_PACKET_BULK_SIZE - bq->count);
 		max_bytes = xdp_packet_bulk_max_bytes(bq, &s, budget, before);
+		sum.max_len = 0;
+		sum.flags = 0;
 		n = xdpq_map_dequeue_bulk(map__map, subq, bq->q + bq->count,
-					  want, max_bytes, bytes);
+					  want, max_bytes, &sum);
 		if (n <= 0) {
 			err = n;
 			break;
 		}
-		xdp_packet_bulk_append(bq, &s, q, n, *bytes - before);
+		xdp_packet_bulk_append(bq, &s, q, n, &sum, sum.bytes - before);
 		taken += n;
 		if (xdp_packet_bulk_appended(bq, &s))
 			err = -EBUSY;
 		/* Fewer without reaching max_bytes: the sub-queue is empty */
-		else if (n < want && *bytes < max_bytes)
+		else if (n < want && sum.bytes < max_bytes)
 			break;
 	}
 	rcu_read_unlock();
+	*bytes = sum.bytes;
 	return taken ?: err;
 }
 

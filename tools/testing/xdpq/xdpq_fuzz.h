@@ -144,45 +144,58 @@ static inline void fuzz_dequeued(struct fuzz_nodes *fn, struct model *m,
 	fn->held[fn->nheld++] = node;
 }
 
-/* The operands of a bulk dequeue: up to FUZZ_BULK frames, with *bytes
- * already counted against a budget of *max_bytes.
+/* The operands of a bulk dequeue: up to FUZZ_BULK frames, with the
+ * sum of what was taken before, its bytes already counted against a
+ * budget of *max_bytes.
  */
 static inline void fuzz_bulk_args(struct fuzz_input *in, unsigned int *n,
-				  u64 *bytes, u64 *max_bytes)
+				  struct xdpq_bulk_sum *sum, u64 *max_bytes)
 {
 	*n = fuzz_byte(in) % (FUZZ_BULK + 1);
-	*bytes = fuzz_byte(in);
-	*max_bytes = *bytes + fuzz_byte(in) * 8;
+	sum->bytes = fuzz_byte(in);
+	sum->max_len = fuzz_byte(in);
+	sum->flags = fuzz_byte(in);
+	*max_bytes = sum->bytes + fuzz_byte(in) * 8;
 }
 
-/* A bulk dequeue of n frames, with bytes counted before it against
- * max_bytes, returned got frames and left the count at *after. They must
- * be the model's next ones, each taken while the bytes before it were
- * below the budget, and the bulk may only stop short of n frames at the
- * budget or once the model is empty. They are then held.
+/* A bulk dequeue of n frames, with sum taken before it, its bytes counted
+ * against max_bytes, returned got frames and left the sum at *after. They
+ * must be the model's next ones, each taken while the bytes before it
+ * were below the budget, and summed up in *after; the bulk may only stop
+ * short of n frames at the budget or once the model is empty. They are
+ * then held.
  */
 static inline void fuzz_dequeued_bulk(struct fuzz_nodes *fn, struct model *m,
 				      struct xdp_frame **frames,
 				      unsigned int got, unsigned int n,
-				      u64 bytes, u64 max_bytes, u64 after)
+				      struct xdpq_bulk_sum sum, u64 max_bytes,
+				      const struct xdpq_bulk_sum *after)
 {
 	unsigned int i;
 
 	FUZZ_CHECK(got <= n, "%u frames for a bulk of %u", got, n);
 	for (i = 0; i < got; i++) {
-		FUZZ_CHECK(bytes < max_bytes,
+		FUZZ_CHECK(sum.bytes < max_bytes,
 			   "frame %u of %u taken at %llu bytes, budget %llu",
-			   i, got, (unsigned long long)bytes,
+			   i, got, (unsigned long long)sum.bytes,
 			   (unsigned long long)max_bytes);
-		bytes += frames[i]->len;
+		sum.bytes += frames[i]->len;
+		if (frames[i]->len > sum.max_len)
+			sum.max_len = frames[i]->len;
+		sum.flags |= frames[i]->flags;
 		fuzz_dequeued(fn, m, model_node_of(xdpq_frame_node(frames[i])));
 	}
-	FUZZ_CHECK(after == bytes, "%llu bytes, the frames add up to %llu",
-		   (unsigned long long)after, (unsigned long long)bytes);
-	FUZZ_CHECK(got == n || bytes >= max_bytes || !m->n,
+	FUZZ_CHECK(after->bytes == sum.bytes,
+		   "%llu bytes, the frames add up to %llu",
+		   (unsigned long long)after->bytes,
+		   (unsigned long long)sum.bytes);
+	FUZZ_CHECK(after->max_len == sum.max_len && after->flags == sum.flags,
+		   "longest %u, flags %#x; the frames: %u, %#x",
+		   after->max_len, after->flags, sum.max_len, sum.flags);
+	FUZZ_CHECK(got == n || sum.bytes >= max_bytes || !m->n,
 		   "%u of %u frames with %llu of %llu bytes and %u queued", got,
-		   n, (unsigned long long)bytes, (unsigned long long)max_bytes,
-		   m->n);
+		   n, (unsigned long long)sum.bytes,
+		   (unsigned long long)max_bytes, m->n);
 }
 
 /* The map core's conditional dequeue (BPF_XDP_DEQUEUE_RANK_LE): whether

@@ -60,6 +60,7 @@ static u32 fifo_push(struct fuzz_input *in, unsigned int n)
 			break;
 		subq = fifo_pick_subq(in);
 		node->frame.len = fuzz_byte(in) + 1;
+		node->frame.flags = fuzz_byte(in);
 		node->node.subq = subq;
 		frames[i] = &node->frame;
 		model_insert(&fifo_model[subq], 0, node->id, false);
@@ -83,15 +84,16 @@ static void fifo_pop(u32 subq)
 static void fifo_pop_bulk(struct fuzz_input *in, u32 subq)
 {
 	struct xdp_frame *frames[FUZZ_BULK];
-	u64 bytes, max_bytes, after;
+	struct xdpq_bulk_sum before, after;
 	unsigned int n, got;
+	u64 max_bytes;
 
-	fuzz_bulk_args(in, &n, &bytes, &max_bytes);
-	after = bytes;
+	fuzz_bulk_args(in, &n, &before, &max_bytes);
+	after = before;
 	got = xdpq_fifo_pop_bulk(&fifo, subq, frames, n, max_bytes, &after);
 	fifo_queued -= got;
 	fuzz_dequeued_bulk(&fifo_nodes, &fifo_model[subq], frames, got, n,
-			   bytes, max_bytes, after);
+			   before, max_bytes, &after);
 }
 
 /* Returns the sub-queue it went back to. */

@@ -65,6 +65,7 @@ static void pifo_push(struct fuzz_input *in, bool strict)
 		return;
 	}
 	node->frame.len = fuzz_byte(in) + 1;
+	node->frame.flags = fuzz_byte(in);
 	if (pifo_model.n)	/* the map only asks a non-empty queue */
 		FUZZ_CHECK(xdpq_pifo_beyond(&pifo, rank) ==
 			   model_pifo_beyond(&pifo_model, rank),
@@ -102,14 +103,15 @@ static void pifo_pop(void)
 static void pifo_pop_bulk(struct fuzz_input *in)
 {
 	struct xdp_frame *frames[FUZZ_BULK];
-	u64 bytes, max_bytes, after;
+	struct xdpq_bulk_sum before, after;
 	unsigned int n, got;
+	u64 max_bytes;
 
-	fuzz_bulk_args(in, &n, &bytes, &max_bytes);
-	after = bytes;
+	fuzz_bulk_args(in, &n, &before, &max_bytes);
+	after = before;
 	got = xdpq_pifo_pop_bulk(&pifo, frames, n, max_bytes, &after);
-	fuzz_dequeued_bulk(&pifo_nodes, &pifo_model, frames, got, n, bytes,
-			   max_bytes, after);
+	fuzz_dequeued_bulk(&pifo_nodes, &pifo_model, frames, got, n, before,
+			   max_bytes, &after);
 }
 
 static void pifo_pop_due(struct fuzz_input *in)

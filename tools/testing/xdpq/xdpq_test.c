@@ -207,17 +207,20 @@ static unsigned int pifo_test_pop_bulk(struct xdpq_pifo *p)
 {
 	struct xdp_frame *frames[PIFO_TEST_BULK];
 	unsigned int n = rnd_below(PIFO_TEST_BULK + 1), got, i;
-	u64 budget = rnd_below(PIFO_TEST_BULK * 1500), bytes = 0, sum = 0;
+	u64 budget = rnd_below(PIFO_TEST_BULK * 1500), sum = 0;
+	struct xdpq_bulk_sum bulk = {};
 	struct model_entry r;
 	struct model_node *t;
+	u32 max_len = 0;
 
-	got = xdpq_pifo_pop_bulk(p, frames, n, budget, &bytes);
+	got = xdpq_pifo_pop_bulk(p, frames, n, budget, &bulk);
 	CHECK(got <= n && got <= model.n, "bulk of %u took %u of %u", n, got,
 	      model.n);
 	for (i = 0; i < got; i++) {
 		CHECK(sum < budget, "frame %u taken at %llu bytes, budget %llu",
 		      i, (unsigned long long)sum, (unsigned long long)budget);
 		sum += frames[i]->len;
+		max_len = max(max_len, frames[i]->len);
 		r = model_pop(&model);
 		t = model_node_of(xdpq_frame_node(frames[i]));
 		CHECK(t->id == r.id && t->node.rank == r.rank,
@@ -226,8 +229,10 @@ static unsigned int pifo_test_pop_bulk(struct xdpq_pifo *p)
 		      (unsigned long long)r.rank);
 		model_pool_put(&pool, t);
 	}
-	CHECK(bytes == sum, "bulk counted %llu bytes of %llu",
-	      (unsigned long long)bytes, (unsigned long long)sum);
+	CHECK(bulk.bytes == sum && bulk.max_len == max_len,
+	      "bulk counted %llu bytes of %llu, longest %u of %u",
+	      (unsigned long long)bulk.bytes, (unsigned long long)sum,
+	      bulk.max_len, max_len);
 	CHECK(got == n || sum >= budget || !model.n,
 	      "bulk stopped at %u of %u, %llu of %llu bytes, %u queued", got,
 	      n, (unsigned long long)sum, (unsigned long long)budget, model.n);
@@ -490,19 +495,24 @@ static void fifo_test_pop_bulk(struct fifo_test *t, u32 subq)
 {
 	struct xdp_frame *frames[XDPQ_BULK_SIZE];
 	unsigned int n = rnd_below(XDPQ_BULK_SIZE + 1), got, i;
-	u64 budget = rnd_below(XDPQ_BULK_SIZE * 1500), bytes = 0, sum = 0;
+	u64 budget = rnd_below(XDPQ_BULK_SIZE * 1500), sum = 0;
+	struct xdpq_bulk_sum bulk = {};
+	u32 max_len = 0;
 
-	got = xdpq_fifo_pop_bulk(&t->f, subq, frames, n, budget, &bytes);
+	got = xdpq_fifo_pop_bulk(&t->f, subq, frames, n, budget, &bulk);
 	CHECK(got <= n && got <= t->m[subq].n, "bulk of %u took %u of %u", n,
 	      got, t->m[subq].n);
 	for (i = 0; i < got && t->m[subq].n; i++) {
 		CHECK(sum < budget, "frame %u taken at %llu bytes, budget %llu",
 		      i, (unsigned long long)sum, (unsigned long long)budget);
 		sum += frames[i]->len;
+		max_len = max(max_len, frames[i]->len);
 		fifo_test_taken(t, subq, frames[i]);
 	}
-	CHECK(bytes == sum, "bulk counted %llu bytes of %llu",
-	      (unsigned long long)bytes, (unsigned long long)sum);
+	CHECK(bulk.bytes == sum && bulk.max_len == max_len,
+	      "bulk counted %llu bytes of %llu, longest %u of %u",
+	      (unsigned long long)bulk.bytes, (unsigned long long)sum,
+	      bulk.max_len, max_len);
 	CHECK(got == n || sum >= budget || !t->m[subq].n,
 	      "bulk stopped at %u of %u, %llu of %llu bytes", got, n,
 	      (unsigned long long)sum, (unsigned long long)budget);
@@ -544,7 +554,8 @@ static void test_fifo_chunks(void)
 	struct model_chunk_store store;
 	unsigned int i, queued, got;
 	struct xdpq_fifo f;
-	u64 bytes = 0, chunks = 0;
+	struct xdpq_bulk_sum bulk = {};
+	u64 chunks = 0;
 	struct model m;
 
 	memset(nodes, 0, sizeof(nodes));
@@ -554,6 +565,9 @@ static void test_fifo_chunks(void)
 		nodes[i].node.subq = i % 2;
 		frames[i] = &nodes[i].frame;
 	}
+	/* The second chunk's frames are summed up too */
+	nodes[per].frame.flags = 0x10;
+	nodes[per + 1].frame.len = 200;
 	model_init(&m, n, 0);
 	model_chunk_store_alloc(&store, 2);
 
@@ -567,9 +581,11 @@ static void test_fifo_chunks(void)
 		model_insert(&m, 0, i, false);
 	CHECK(!xdpq_chunk_has_spare(&f.chunks), "a chunk left over");
 	CHECK_MODEL(model_chunk_list_mismatch(&subqs[0], &m, 0, m.n, &chunks));
-	got = xdpq_fifo_pop_bulk(&f, 0, out, n, ~0ULL, &bytes);
-	CHECK(got == queued && bytes == 100ULL * queued,
-	      "drained %u frames, %llu bytes", got, (unsigned long long)bytes);
+	got = xdpq_fifo_pop_bulk(&f, 0, out, n, ~0ULL, &bulk);
+	CHECK(got == queued && bulk.bytes == 100ULL * queued + 100 &&
+	      bulk.max_len == 200 && bulk.flags == 0x10,
+	      "drained %u frames, %llu bytes, longest %u, flags %#x", got,
+	      (unsigned long long)bulk.bytes, bulk.max_len, bulk.flags);
 	for (i = 0; i < got; i++)
 		CHECK(model_node_of_frame(out[i])->id == model_pop(&m).id,
 		      "frame %u out of order", i);
