@@ -60,23 +60,36 @@
 struct xdp_timer_waiter {
 	struct list_head node;
 	struct irq_work work;		/* a wakeup from another CPU */
+	struct rcu_head rcu;		/* freed after its own irq_work */
 	struct bpf_map *map;		/* the ARRAY map holding the timer */
 	void *value;			/* the map element holding the timer */
 	int cpu;			/* where the callback began to wait */
 };
 
-/* Start w's timer here, and free w. */
-static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
+/* Start w's timer here, and drop w's map reference. */
+static void xdp_timer_waiter_kick(struct xdp_timer_waiter *w)
 {
 	bpf_timer_kick(w->map, w->value, 0);
 	bpf_map_put(w->map);
+}
+
+static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
+{
+	xdp_timer_waiter_kick(w);
 	kfree(w);
 }
 
+/* irq_work_single() still clears the BUSY bit of w->work after this
+ * returns: w is freed after a grace period, which cannot end before
+ * that, as irq_works run with interrupts disabled.
+ */
 static void xdp_timer_waiter_work(struct irq_work *work)
 {
-	xdp_timer_waiter_start(container_of(work, struct xdp_timer_waiter,
-					    work));
+	struct xdp_timer_waiter *w;
+
+	w = container_of(work, struct xdp_timer_waiter, work);
+	xdp_timer_waiter_kick(w);
+	kfree_rcu(w, rcu);
 }
 
 /**
