@@ -207,7 +207,14 @@ s64 xdpq_map_nr_queued(struct bpf_map *map, u32 subq);
 /* Timers of schedulers waiting for frames or for room (xdp_dequeue.c) */
 void xdp_timer_waiter_add(struct list_head *waiters,
 			  struct bpf_map *timer_map, void *timer_value);
-void xdp_timer_waiters_wake(struct list_head *waiters);
+void __xdp_timer_waiters_wake(struct list_head *waiters);
+
+/* Most flushes and completions find no one waiting: no call for them. */
+static inline void xdp_timer_waiters_wake(struct list_head *waiters)
+{
+	if (!list_empty(waiters))
+		__xdp_timer_waiters_wake(waiters);
+}
 
 /* Map core helpers for the map type files (kernel/bpf/queue_map_*.c). */
 int xdpq_map_alloc_check(union bpf_attr *attr);

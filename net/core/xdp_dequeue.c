@@ -66,6 +66,21 @@ struct xdp_timer_waiter {
 	int cpu;			/* where the callback began to wait */
 };
 
+/* A scheduler that keeps up with its traffic waits for frames once per
+ * timer run: one free waiter per CPU saves a kmalloc() and a kfree() each
+ * time. Taken and given back with single this_cpu operations, which are
+ * safe against the interrupts that also free waiters.
+ */
+static DEFINE_PER_CPU(struct xdp_timer_waiter *, xdp_timer_waiter_spare);
+
+static struct xdp_timer_waiter *xdp_timer_waiter_alloc(void)
+{
+	struct xdp_timer_waiter *w;
+
+	w = this_cpu_xchg(xdp_timer_waiter_spare, NULL);
+	return w ?: kmalloc(sizeof(*w), GFP_ATOMIC);
+}
+
 /* Start w's timer here, and drop w's map reference. */
 static void xdp_timer_waiter_kick(struct xdp_timer_waiter *w)
 {
@@ -76,7 +91,8 @@ static void xdp_timer_waiter_kick(struct xdp_timer_waiter *w)
 static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
 {
 	xdp_timer_waiter_kick(w);
-	kfree(w);
+	if (this_cpu_cmpxchg(xdp_timer_waiter_spare, NULL, w))
+		kfree(w);
 }
 
 /* irq_work_single() still clears the BUSY bit of w->work after this
@@ -114,7 +130,7 @@ void xdp_timer_waiter_add(struct list_head *waiters,
 	list_for_each_entry(w, waiters, node)
 		if (w->value == timer_value)
 			return;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	w = xdp_timer_waiter_alloc();
 	if (!w)
 		return;
 	bpf_map_inc(timer_map);
@@ -126,7 +142,7 @@ void xdp_timer_waiter_add(struct list_head *waiters,
 }
 
 /**
- * xdp_timer_waiters_wake() - Start the timers of a list of waiters
+ * __xdp_timer_waiters_wake() - Start the timers of a list of waiters
  * @waiters: Waiters taken off their event's list, under no lock.
  *
  * Each timer is started at once, as the program's last bpf_timer_start()
@@ -136,7 +152,7 @@ void xdp_timer_waiter_add(struct list_head *waiters,
  * online cannot go through its dying stage, which runs the irq_works
  * queued to it, before the work is queued.
  */
-void xdp_timer_waiters_wake(struct list_head *waiters)
+void __xdp_timer_waiters_wake(struct list_head *waiters)
 {
 	struct xdp_timer_waiter *w, *tmp;
 	int cpu = get_cpu();
