@@ -53,7 +53,10 @@
  * Locking. One spinlock per map protects the ordering core, the per
  * sub-queue counters, q->depth and the waiters. It is taken with
  * spin_lock_bh(): it is mostly taken from softirq, but XDP programs can
- * also run from BPF_PROG_TEST_RUN and the syscall reads statistics.
+ * also run from BPF_PROG_TEST_RUN and the syscall reads statistics. The
+ * two paths every frame takes, the flush and the bulk dequeue, run only
+ * in a bpf_net_context, which is set with bottom halves disabled: they
+ * take it with spin_lock() (xdpq_lock_in_bh()).
  * q->depth, the sub-queue depths and the bitmap of sub-queues with frames
  * (q->busy) are also read without the lock: q->depth for the enqueue
  * capacity check, all three, in the order xdpq_subq_idle() explains, to
@@ -316,13 +319,20 @@ static void xdpq_bulk_count(struct xdpq_map *q, struct xdp_frame **frames,
 	}
 }
 
+/* The map lock, where bottom halves are disabled already */
+static void xdpq_lock_in_bh(struct xdpq_map *q)
+{
+	lockdep_assert_in_softirq();
+	spin_lock(&q->lock);
+}
+
 static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 {
 	struct xdpq_map *q = bq->map;
 	unsigned int i, n = bq->count, room, queued;
 	LIST_HEAD(waiters);
 
-	spin_lock_bh(&q->lock);
+	xdpq_lock_in_bh(q);
 	/* Frames given back by a device may hold the map above its size */
 	room = q->depth < q->map.max_entries ?
 	       min_t(u64, n, q->map.max_entries - q->depth) : 0;
@@ -333,7 +343,7 @@ static void xdpq_bulk_flush(struct xdpq_bulk *bq)
 	q->enqueued += queued;
 	if (queued)
 		list_splice_init(&q->waiters, &waiters);
-	spin_unlock_bh(&q->lock);
+	spin_unlock(&q->lock);
 	xdp_timer_waiters_wake(&waiters);
 
 	if (unlikely(queued < n)) {
@@ -532,7 +542,7 @@ unlock:
  * from the head of sub-queue subq under one lock, fewer once sum->bytes,
  * to which they are added, reaches max_bytes. Returns how many were
  * taken, -ERANGE for a sub-queue out of range. The caller checked that
- * map is a queue map.
+ * map is a queue map, and runs in a bpf_net_context.
  */
 int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 			  struct xdp_frame **frames, unsigned int n,
@@ -546,13 +556,13 @@ int xdpq_map_dequeue_bulk(struct bpf_map *map, u32 subq,
 	if (xdpq_subq_idle(q, subq))
 		return 0;
 
-	spin_lock_bh(&q->lock);
+	xdpq_lock_in_bh(q);
 	taken = q->ops->dequeue_bulk(q, subq, frames, n, max_bytes, sum);
 	/* The counters once for the bulk, before looking for an empty map */
 	xdpq_taken(q, subq, taken);
 	if (taken < n && sum->bytes < max_bytes)
 		xdpq_wait_for_frames(q);
-	spin_unlock_bh(&q->lock);
+	spin_unlock(&q->lock);
 	return taken;
 }
 
