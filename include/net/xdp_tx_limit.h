@@ -48,11 +48,11 @@
 struct bpf_map;
 
 /* The lowest limit, in bytes: two full-sized Ethernet frames. Below it a
- * device that completes frame by frame (a tun reader, a veth peer) would
- * wake its scheduler for every frame or two it takes, since BQL raises
- * the limit only when the device runs dry; the cost of a wakeup is then
- * paid per frame. It also lets a limit hold one big frame while another
- * is in flight.
+ * device that completes frame by frame (a tun reader) would wake its
+ * scheduler for every frame or two it takes, since BQL raises the limit
+ * only when one completion takes the device from over its limit to empty;
+ * the cost of a wakeup would then be paid per frame. It also lets a limit
+ * hold one big frame while another is in flight.
  */
 #define XDP_TX_LIMIT_MIN	(2 * ETH_FRAME_LEN)
 
@@ -60,7 +60,7 @@ struct xdp_tx_limit {
 	/* queued, completed and the limit itself; see the locking above */
 	struct dql		dql;
 	spinlock_t		lock;
-	/* schedulers to wake when the device goes below its limit */
+	/* schedulers to wake when the device is down to half its limit */
 	struct list_head	waiters;
 	/* bytes in flight when waiters were last woken, 0 once one sends */
 	unsigned int		woken_inflight;
@@ -110,7 +110,7 @@ static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
  * Called before every frame or bulk of frames a scheduler sends, so the
  * test for room is inline and lockless. Over its limit, the device
  * remembers the timer (if any) and starts it once a completion brings it
- * back under the limit.
+ * down to half its limit.
  *
  * Return: 0 if the device has room, -EBUSY if not.
  */
