@@ -146,9 +146,11 @@ static void tap_stop(struct xdpq_tap_reader *reader)
 }
 
 /* Enter the test's netns (*nstoken, to leave even on failure) and create
- * the tap xdpq_tap there, with its reader paused or not.
+ * the tap xdpq_tap there, up, with its reader paused or not; *tap is its
+ * ifindex.
  */
-static struct xdpq_tap_reader *tap_start(struct nstoken **nstoken, bool paused)
+static struct xdpq_tap_reader *tap_start(struct nstoken **nstoken, bool paused,
+					 int *tap)
 {
 	struct xdpq_tap_reader *reader = calloc(1, sizeof(*reader));
 
@@ -157,8 +159,11 @@ static struct xdpq_tap_reader *tap_start(struct nstoken **nstoken, bool paused)
 	reader->fd = -1;
 	reader->paused = paused;
 	if (ASSERT_OK(enter_ns(nstoken), "netns") &&
-	    ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap"))
+	    ASSERT_OK(xdpq_tap_start(reader, "xdpq_tap"), "tap") &&
+	    ASSERT_OK(system("ip link set dev xdpq_tap up"), "tap up")) {
+		*tap = if_nametoindex("xdpq_tap");
 		return reader;
+	}
 	tap_stop(reader);
 	return NULL;
 }
@@ -176,11 +181,9 @@ static void test_tun_pause_resume(bool bulk_send)
 	__u64 runs;
 	int tap;
 
-	reader = tap_start(&nstoken, true);
+	reader = tap_start(&nstoken, true, &tap);
 	if (!reader)
 		goto out;
-	SYS(out, "ip link set dev xdpq_tap up");
-	tap = if_nametoindex("xdpq_tap");
 	if (!ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), 0, "tap has a limit"))
 		goto out;
 
@@ -257,11 +260,10 @@ static void test_tun_ring_gives_back_in_order(void)
 	long long ring_full;
 	int tap, i;
 
-	reader = tap_start(&nstoken, false);
+	reader = tap_start(&nstoken, false, &tap);
 	if (!reader)
 		goto out;
-	SYS(out, "ip link set dev xdpq_tap txqueuelen %d up", ORDER_RING);
-	tap = if_nametoindex("xdpq_tap");
+	SYS(out, "ip link set dev xdpq_tap txqueuelen %d", ORDER_RING);
 	ring_full = txl_stat("xdpq_tap", "ring_full");
 	if (!ASSERT_GE(ring_full, 0, "tap has a limit"))
 		goto out;
@@ -312,11 +314,9 @@ static void test_tun_slow_scheduler_raises_limit(void)
 	long long limit;
 	int tap;
 
-	reader = tap_start(&nstoken, false);
+	reader = tap_start(&nstoken, false, &tap);
 	if (!reader)
 		goto out;
-	SYS(out, "ip link set dev xdpq_tap up");
-	tap = if_nametoindex("xdpq_tap");
 	if (!ASSERT_EQ(txl_stat("xdpq_tap", "limit"), LIMIT_MIN, "initial limit"))
 		goto out;
 	skel = sched_start(tap, 0);
@@ -440,12 +440,10 @@ static void test_priority_through_saturated_target(void)
 	__u64 read_before, ahead = 0;
 	int tap, i;
 
-	reader = tap_start(&nstoken, false);
+	reader = tap_start(&nstoken, false, &tap);
 	if (!reader)
 		goto out;
 	WRITE_ONCE(reader->delay_us, 1000);
-	SYS(out, "ip link set dev xdpq_tap up");
-	tap = if_nametoindex("xdpq_tap");
 	skel = sched_start(tap, 0);
 	if (!skel)
 		goto out;
