@@ -8,16 +8,18 @@
  * some 40 instructions a change (7 frames to a cache line cost a veth
  * FIFO 6 ns a frame more under TCG), while the partly filled chunks at the
  * ends of a list, which the pool must hold for every list, still take no
- * more than 256 bytes a list. A list of chunks is a FIFO: its frames run from index head
- * of its first chunk to index tail of its last, and all chunks in between
- * are full. Queueing never touches a queued frame: an insert writes a
- * pointer into the list's last chunk, a remove reads one from its first,
- * so that with many frames queued the cache misses are on the chunks at
- * the two ends of a list, not on frames scattered over memory (linking
- * the frames to each other costs a miss on the frame queued last and one
- * on the frame next in line, some 150 ns a frame once tens of thousands
- * are queued: tools/testing/xdpq/xdpq_bench.c). Only the bulk remove reads
- * the lengths of the frames it hands out.
+ * more than 256 bytes a list.
+ *
+ * A list of chunks is a FIFO: its frames run from index head of its
+ * first chunk to index tail of its last, and all chunks in between are
+ * full. Queueing never touches a queued frame: an insert writes a pointer
+ * into the list's last chunk, a remove reads one from its first, so that
+ * with many frames queued the cache misses are on the chunks at the two
+ * ends of a list, not on frames scattered over memory (linking the frames
+ * to each other costs a miss on the frame queued last and one on the
+ * frame next in line, some 150 ns a frame once tens of thousands are
+ * queued: tools/testing/xdpq/xdpq_bench.c). Only the bulk remove reads
+ * the lengths and flags of the frames it hands out.
  *
  * Chunks come from a pool of spare ones, which an insert that needs one
  * takes from and an emptied chunk goes back to, the one used last first,

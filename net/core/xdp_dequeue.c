@@ -69,7 +69,9 @@ struct xdp_timer_waiter {
 /* A scheduler that keeps up with its traffic waits for frames once per
  * timer run: one free waiter per CPU saves a kmalloc() and a kfree() each
  * time. Taken and given back with single this_cpu operations, which are
- * safe against the interrupts that also free waiters.
+ * safe against the interrupts that also free waiters. A spare lives as
+ * long as the kernel; a waiter started from its irq_work is not made one
+ * (see xdp_timer_waiter_work()).
  */
 static DEFINE_PER_CPU(struct xdp_timer_waiter *, xdp_timer_waiter_spare);
 
