@@ -29,18 +29,21 @@
  * With ranks that only grow, the window follows them forever; with ranks
  * from a fixed range of nbuckets (priorities), the order is exact.
  *
- * Cost. Insert is O(1), one bitmap word, unless the word of its bucket was
- * empty, then O(levels) to mark the levels above; remove is O(1) unless
- * the head bucket empties, then O(levels) to find the next one; levels is
- * ceil(log64(nbuckets)), at most XDPQ_PIFO_MAX_LEVELS. A bulk remove is
- * O(1) per frame and O(levels) per bucket it empties.
+ * Cost. Insert is O(1): into a bucket that holds frames, inside the
+ * window, it only stores the frame (its bucket is marked already); into
+ * an empty bucket it marks one bitmap word, and O(levels) words if that
+ * word was empty. Remove is O(1) unless the head bucket empties, then
+ * O(levels) to find the next one; levels is ceil(log64(nbuckets)), at
+ * most XDPQ_PIFO_MAX_LEVELS. A bulk remove is O(1) per frame and
+ * O(levels) per bucket it empties.
  *
  * Storage. A bucket is a FIFO of frame pointers in chunks
  * (queue_map_chunk.h): the core never touches a queued frame but for the
  * lengths a bulk remove reads. An insert that finds no spare chunk fails
- * with -ENOMEM before changing anything; xdpq_chunks_for(nframes,
- * nbuckets) chunks always leave one for an insert into a queue of fewer
- * than nframes frames.
+ * with -ENOMEM before changing anything, unless it goes behind the frames
+ * of a bucket with room in its last chunk inside the window;
+ * xdpq_chunks_for(nframes, nbuckets) chunks always leave one for an
+ * insert into a queue of fewer than nframes frames.
  *
  * The core knows nothing of maps, so that it can be built and tested in
  * user space (tools/testing/xdpq). Callers serialise all calls; head is
@@ -223,12 +226,38 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
 	return 0;
 }
 
-/* Queue frame at rank, behind the frames of its effective rank. Fails
- * with -ENOMEM if there is no spare chunk, or -ERANGE (see
- * xdpq_pifo_place()), leaving the queue as it was.
+/* The usual insert: rank inside the window, into a bucket that holds
+ * frames and has room in its last chunk. The frames of a bucket inside
+ * the window have that rank, so it is at or behind the head; the bucket
+ * is marked already and neither the window nor the head moves: all the
+ * insert changes is the bucket's last chunk and the count. Returns false,
+ * having changed nothing, for any other insert; an empty queue has no
+ * bucket that holds frames.
  */
-static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
-				 u64 rank, bool strict, u64 *eff)
+static inline bool xdpq_pifo_push_behind(struct xdpq_pifo *p,
+					 struct xdp_frame *frame, u64 rank)
+{
+	struct xdpq_chunk_list *l;
+
+	/* Below base, rank - base wraps beyond the mask */
+	if (rank - p->base > p->nbuckets - 1)
+		return false;
+	l = &p->buckets[rank & (p->nbuckets - 1)];
+	if (xdpq_chunk_tail_full(l))
+		return false;
+	l->last->frames[l->tail++] = frame;
+	p->count++;
+	return true;
+}
+
+/* Queue frame at rank, behind the frames of its effective rank, placed
+ * in the window by xdpq_pifo_place(), which may move the window and the
+ * head. Fails with -ENOMEM if there is no spare chunk, or with -ERANGE,
+ * leaving the queue as it was.
+ */
+static inline int xdpq_pifo_push_place(struct xdpq_pifo *p,
+				       struct xdp_frame *frame, u64 rank,
+				       bool strict, u64 *eff)
 {
 	/* Read before the bitmap stores, which the compiler cannot tell
 	 * from stores to *p
@@ -244,6 +273,20 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 		return err;
 	xdpq_chunk_push(&p->chunks, &buckets[*eff & mask], frame);
 	return 0;
+}
+
+/* Queue frame at rank, behind the frames of its effective rank. Fails
+ * with -ENOMEM if there is no spare chunk, unless xdpq_pifo_push_behind()
+ * takes it, or with -ERANGE, leaving the queue as it was.
+ */
+static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
+				 u64 rank, bool strict, u64 *eff)
+{
+	if (likely(xdpq_pifo_push_behind(p, frame, rank))) {
+		*eff = rank;
+		return 0;
+	}
+	return xdpq_pifo_push_place(p, frame, rank, strict, eff);
 }
 
 /* Put back a frame a pop returned, ahead of the frames of its rank; there

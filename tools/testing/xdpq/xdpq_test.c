@@ -355,11 +355,12 @@ static void test_pifo_priority(void)
 	printf("pifo   priority: ranks 0 and 3 leave ahead of queued 5s\n");
 }
 
-/* The chunks of one bucket: an insert that finds no spare chunk fails
- * with -ENOMEM and changes nothing, even if its bucket has room (the
- * check comes first); removes give emptied chunks back, and a frame put
- * back ahead of a bucket whose first chunk starts full takes a new chunk
- * in front. Checked against the model after each step.
+/* The chunks of one bucket: without a spare chunk, an insert behind the
+ * frames of a bucket with room in its last chunk still goes in, one that
+ * needs a chunk fails with -ENOMEM and changes nothing; removes give
+ * emptied chunks back, and a frame put back ahead of a bucket whose first
+ * chunk starts full takes a new chunk in front. Checked against the model
+ * after each step.
  */
 static void test_pifo_chunks(void)
 {
@@ -392,8 +393,13 @@ static void test_pifo_chunks(void)
 		model_insert(&model, eff, i, false);
 	}
 	CHECK(!xdpq_chunk_has_spare(&p.chunks), "a chunk left over");
-	CHECK(xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff) == -ENOMEM,
-	      "push with no spare chunk");
+	CHECK(!xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff) && eff == 3,
+	      "push behind rank 3 with room, no spare chunk");
+	t[i].node.rank = eff;
+	model_insert(&model, eff, i, false);
+	i++;
+	CHECK(xdpq_pifo_push(&p, &t[i].frame, 4, false, &eff) == -ENOMEM,
+	      "push to an empty bucket with no spare chunk");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
 	/* Emptying the first chunk gives it back */
@@ -419,7 +425,48 @@ static void test_pifo_chunks(void)
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 	model_fini(&model);
 	model_pifo_store_free(&store);
-	printf("pifo   chunks: -ENOMEM without a spare chunk, chunks given back and taken in front\n");
+	printf("pifo   chunks: -ENOMEM only if one is needed, chunks given back, taken in front\n");
+}
+
+/* Inserts behind the frames of a bucket inside the window [10, 17], and
+ * of ranks outside it whose bucket holds frames (21 and 5 share the
+ * bucket of 13), which must be placed in the window instead: checked
+ * against the model after each.
+ */
+static void test_pifo_behind(void)
+{
+	static const u64 ranks[] = { 10, 13, 15, 13, 15, 21, 13, 5, 14, 13 };
+	struct model_node t[ARRAY_SIZE(ranks)];
+	struct model_pifo_store store;
+	struct model_entry r;
+	struct xdp_frame *f;
+	struct xdpq_pifo p;
+	u64 eff, rank, place;
+	unsigned int n;
+
+	memset(t, 0, sizeof(t));
+	model_init(&model, ARRAY_SIZE(t), 8);
+	model_pifo_store_alloc(&store, 8, xdpq_chunks_for(ARRAY_SIZE(t), 8));
+	model_pifo_setup(&p, &model, &store, 8, ARRAY_SIZE(t));
+	for (n = 0; n < ARRAY_SIZE(ranks); n++) {
+		t[n].id = n;
+		model_pifo_place(&model, ranks[n], false, &place);
+		CHECK(!xdpq_pifo_push(&p, &t[n].frame, ranks[n], false, &eff) &&
+		      eff == place, "push %llu: at %llu, want %llu",
+		      (unsigned long long)ranks[n], (unsigned long long)eff,
+		      (unsigned long long)place);
+		t[n].node.rank = eff;
+		model_insert(&model, eff, n, false);
+		CHECK_MODEL(model_pifo_mismatch(&p, &model));
+	}
+	while (model.n) {
+		f = xdpq_pifo_pop(&p, &rank);
+		r = model_pop(&model);
+		CHECK(f && model_node_of_frame(f)->id == r.id, "drain");
+	}
+	model_fini(&model);
+	model_pifo_store_free(&store);
+	printf("pifo   behind: inserts behind a bucket's frames, not from outside the window\n");
 }
 
 #define FIFO_TEST_MAX_SUBQ	64
@@ -790,6 +837,7 @@ int main(int argc, char **argv)
 	test_fifo(FIFO_TEST_MAX_SUBQ, ops, 2048);
 	test_pifo_priority();
 	test_pifo_chunks();
+	test_pifo_behind();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		test_pifo(sizes[i], ops, rnd_below(1000), 2048, false);
 	/* the top of the u64 range, ranks saturate at ~0ULL */
