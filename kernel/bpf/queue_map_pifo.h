@@ -388,17 +388,24 @@ static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 	struct xdpq_chunk_list *b;
 	unsigned int i = 0, start;
 
-	/* Frame by frame: most buckets hold one or two frames, for which
-	 * copying a chunk's run, as xdpq_chunk_pop_bulk() does, costs more.
-	 */
 	while (i < n && sum.bytes < max_bytes &&
 	       (b = xdpq_pifo_head_bucket(p))) {
 		start = i;
-		do {
-			frames[i] = xdpq_chunk_pop(&p->chunks, b);
-			xdpq_bulk_sum_add(&sum, frames[i++]);
-		} while (i < n && sum.bytes < max_bytes &&
-			 !xdpq_chunk_list_empty(b));
+		/* Buckets often hold a frame or two, for which copying a
+		 * chunk's run, as xdpq_chunk_pop_bulk() does, costs more
+		 * than taking them one by one; a bucket of several chunks,
+		 * as fair queueing of many flows fills, goes a run at a time.
+		 */
+		if (b->first != b->last) {
+			i += xdpq_chunk_pop_bulk(&p->chunks, b, frames + i,
+						 n - i, max_bytes, &sum);
+		} else {
+			do {
+				frames[i] = xdpq_chunk_pop(&p->chunks, b);
+				xdpq_bulk_sum_add(&sum, frames[i++]);
+			} while (i < n && sum.bytes < max_bytes &&
+				 !xdpq_chunk_list_empty(b));
+		}
 		xdpq_pifo_taken(p, b, i - start);
 	}
 	*bulk = sum;
