@@ -200,13 +200,18 @@ static struct bpf_map *xdpq_pifo_map_alloc(union bpf_attr *attr)
 
 static long xdpq_pifo_map_redirect(struct bpf_map *map, u64 rank, u64 flags)
 {
-	long ret = __bpf_xdp_redirect_map(map, rank, flags, BPF_F_RANK_STRICT,
-					  xdpq_map_redirect_target);
+	long ret;
 
+	/* Without the strict flag, the redirect of every queue map */
+	if (likely(!(flags & BPF_F_RANK_STRICT)))
+		return __bpf_xdp_redirect_map(map, rank, flags, 0,
+					      xdpq_map_redirect_target);
+	ret = __bpf_xdp_redirect_map(map, rank, flags, BPF_F_RANK_STRICT,
+				     xdpq_map_redirect_target);
 	/* __bpf_xdp_redirect_map() only keeps the broadcast flags, and
 	 * clears ri->flags otherwise: the lookup, the map itself, never fails.
 	 */
-	if (unlikely(flags & BPF_F_RANK_STRICT) && ret == XDP_REDIRECT)
+	if (ret == XDP_REDIRECT)
 		bpf_net_ctx_get_ri()->flags = BPF_F_RANK_STRICT;
 	return ret;
 }
