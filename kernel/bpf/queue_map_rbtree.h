@@ -82,14 +82,20 @@ static inline void xdpq_rbtree_push_head(struct xdpq_rbtree *t,
 	rb_add_cached(&node->rb, &t->root, xdpq_rbtree_less_or_equal);
 }
 
-/* Remove and return the node with the lowest rank, or NULL. */
+/* Remove and return the node with the lowest rank, or NULL. As
+ * rb_erase_cached(), without the walk of rb_next(): the leftmost node has
+ * no left child, so by the colour rules at most a red right child without
+ * children, which is next in order if there is one, and its parent
+ * otherwise.
+ */
 static inline struct xdpq_node *xdpq_rbtree_pop(struct xdpq_rbtree *t)
 {
 	struct rb_node *rb = rb_first_cached(&t->root);
 
 	if (!rb)
 		return NULL;
-	rb_erase_cached(rb, &t->root);
+	t->root.rb_leftmost = rb->rb_right ?: rb_parent(rb);
+	rb_erase(rb, &t->root.rb_root);
 	return xdpq_rbtree_node(rb);
 }
 
