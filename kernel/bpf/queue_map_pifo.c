@@ -95,27 +95,7 @@ static unsigned int xdpq_pifo_map_enqueue_batch(struct xdpq_map *q,
 						struct xdp_frame **frames,
 						unsigned int n)
 {
-	struct xdpq_pifo *p = xdpq_pifo(q);
-	unsigned int i, queued = 0;
-
-	for (i = 0; i < n; i++) {
-		struct xdpq_node *node = xdpq_frame_node(frames[i]);
-		int err;
-
-		err = xdpq_pifo_push(p, frames[i], node->rank,
-				     node->flags & BPF_F_RANK_STRICT,
-				     &node->rank);
-		/* The chunks cover max_entries, which the map core checked */
-		if (unlikely(err)) {
-			WARN_ON_ONCE(err == -ENOMEM);
-			continue;
-		}
-		/* Keep the refused frames behind the queued ones */
-		if (unlikely(queued != i))
-			swap(frames[queued], frames[i]);
-		queued++;
-	}
-	return queued;
+	return xdpq_pifo_push_bulk(xdpq_pifo(q), frames, n);
 }
 
 static struct xdpq_node *xdpq_pifo_map_dequeue(struct xdpq_map *q, u32 subq)

@@ -57,6 +57,7 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/minmax.h>
 #include <linux/types.h>
 #include <net/xdp.h>
 
@@ -227,27 +228,43 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
 }
 
 /* The usual insert: rank inside the window, into a bucket that holds
- * frames and has room in its last chunk. The frames of a bucket inside
- * the window have that rank, so it is at or behind the head; the bucket
- * is marked already and neither the window nor the head moves: all the
- * insert changes is the bucket's last chunk and the count. Returns false,
- * having changed nothing, for any other insert; an empty queue has no
- * bucket that holds frames.
+ * frames. The frames of a bucket inside the window have that rank, so it
+ * is at or behind the head; the bucket is marked already and neither the
+ * window nor the head moves: all the insert changes is the bucket's last
+ * chunk, or a spare one it appends, and the count. Returns false, having
+ * changed nothing, for any other insert, or if a chunk is needed and
+ * there is none; an empty queue has no bucket that holds frames. buckets,
+ * base and mask are those of p, which a caller queueing many frames keeps
+ * in locals (xdpq_pifo_push_bulk()).
  */
-static inline bool xdpq_pifo_push_behind(struct xdpq_pifo *p,
-					 struct xdp_frame *frame, u64 rank)
+static inline bool __xdpq_pifo_push_behind(struct xdpq_pifo *p,
+					   struct xdpq_chunk_list *buckets,
+					   u64 base, u64 mask,
+					   struct xdp_frame *frame, u64 rank)
 {
 	struct xdpq_chunk_list *l;
 
 	/* Below base, rank - base wraps beyond the mask */
-	if (rank - p->base > p->nbuckets - 1)
+	if (rank - base > mask)
 		return false;
-	l = &p->buckets[rank & (p->nbuckets - 1)];
-	if (xdpq_chunk_tail_full(l))
+	l = &buckets[rank & mask];
+	if (xdpq_chunk_list_empty(l))
 		return false;
+	if (unlikely(l->tail == XDPQ_CHUNK_FRAMES)) {
+		if (!xdpq_chunk_has_spare(&p->chunks))
+			return false;
+		xdpq_chunk_append(&p->chunks, l);
+	}
 	l->last->frames[l->tail++] = frame;
 	p->count++;
 	return true;
+}
+
+static inline bool xdpq_pifo_push_behind(struct xdpq_pifo *p,
+					 struct xdp_frame *frame, u64 rank)
+{
+	return __xdpq_pifo_push_behind(p, p->buckets, p->base, p->nbuckets - 1,
+				frame, rank);
 }
 
 /* Queue frame at rank, behind the frames of its effective rank, placed
@@ -276,8 +293,9 @@ static inline int xdpq_pifo_push_place(struct xdpq_pifo *p,
 }
 
 /* Queue frame at rank, behind the frames of its effective rank. Fails
- * with -ENOMEM if there is no spare chunk, unless xdpq_pifo_push_behind()
- * takes it, or with -ERANGE, leaving the queue as it was.
+ * with -ENOMEM if there is no spare chunk, unless the frame goes behind
+ * others of its rank with room in their last chunk, or with -ERANGE,
+ * leaving the queue as it was.
  */
 static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 				 u64 rank, bool strict, u64 *eff)
@@ -287,6 +305,51 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 		return 0;
 	}
 	return xdpq_pifo_push_place(p, frame, rank, strict, eff);
+}
+
+/* Queue the n frames at the ranks their nodes hold (xdpq_frame_node()),
+ * in order, as xdpq_pifo_push() would one by one, BPF_F_RANK_STRICT in a
+ * node's flags making the push strict, and store each queued frame's
+ * effective rank in its node. Frames refused (-ERANGE; -ENOMEM, which a
+ * map sized for its frames never sees) are moved behind the queued ones.
+ * Returns how many were queued.
+ *
+ * Most frames go behind others of their rank, which
+ * __xdpq_pifo_push_behind() does with the window in locals here: for the
+ * compiler, the stores of frame pointers could change *p, which it would
+ * then read again for every frame. An insert that places its frame may
+ * move the window, which is read again after it.
+ */
+static inline unsigned int xdpq_pifo_push_bulk(struct xdpq_pifo *p,
+					       struct xdp_frame **frames,
+					       unsigned int n)
+{
+	struct xdpq_chunk_list *buckets = p->buckets;
+	u64 mask = p->nbuckets - 1, base = p->base;
+	unsigned int i, queued = 0;
+
+	for (i = 0; i < n; i++) {
+		struct xdp_frame *frame = frames[i];
+		struct xdpq_node *node = xdpq_frame_node(frame);
+
+		if (unlikely(!__xdpq_pifo_push_behind(p, buckets, base, mask,
+						      frame, node->rank))) {
+			bool strict = node->flags & BPF_F_RANK_STRICT;
+			int err = xdpq_pifo_push_place(p, frame, node->rank,
+						       strict, &node->rank);
+
+			/* The map's chunks cover max_entries frames */
+			if (unlikely(err)) {
+				WARN_ON_ONCE(err == -ENOMEM);
+				continue;
+			}
+			base = p->base;
+		}
+		if (unlikely(queued != i))
+			swap(frames[queued], frames[i]);
+		queued++;
+	}
+	return queued;
 }
 
 /* Put back a frame a pop returned, ahead of the frames of its rank; there

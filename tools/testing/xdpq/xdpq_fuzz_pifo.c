@@ -10,7 +10,8 @@
  * beyond the size first adds a chunk when there is no spare one, as the
  * map does. The operations
  * are those the map makes of the core: enqueue of a frame of some length,
- * strict or not; dequeue; bulk dequeue of up to FUZZ_BULK frames within a
+ * strict or not; bulk enqueue of up to FUZZ_BULK frames, as the map's
+ * flush makes it; dequeue; bulk dequeue of up to FUZZ_BULK frames within a
  * byte budget, across buckets; conditional dequeue; requeue of the last
  * entry dequeued, whose rank may have to move if the window moved
  * meanwhile; release of it; the lockless range check of the map's admit;
@@ -31,6 +32,7 @@ enum {
 	PIFO_BEYOND,
 	PIFO_CHECK,
 	PIFO_POP_BULK,
+	PIFO_PUSH_BULK,
 	PIFO_NR_OPS,
 };
 
@@ -85,6 +87,66 @@ static void pifo_push(struct fuzz_input *in, bool strict)
 	node->node.rank = eff;
 	model_insert(&pifo_model, eff, node->id, false);
 	pifo_nodes.last_rank = rank;
+}
+
+/* Up to FUZZ_BULK frames at once, as the map flushes them: as if pushed
+ * one by one, the queued ones first and in order, refused ones behind.
+ */
+static void pifo_push_bulk(struct fuzz_input *in)
+{
+	unsigned int n = fuzz_byte(in) % FUZZ_BULK + 1, i, j, got;
+	struct model_node *node, *want[FUZZ_BULK], *refused[FUZZ_BULK];
+	unsigned int queued = 0, nrefused = 0;
+	struct xdp_frame *frames[FUZZ_BULK];
+	bool strict, seen[FUZZ_BULK] = {};
+	u64 rank, want_eff[FUZZ_BULK];
+	enum model_place place;
+
+	/* The map stages no more than it has room for */
+	n = min(n, pifo_cap - min(pifo_model.n, pifo_cap));
+	for (i = 0; i < n; i++) {
+		node = model_pool_get(&pifo_nodes.pool);
+		if (!node)
+			break;
+		strict = fuzz_byte(in) & 1;
+		rank = pifo_rank(in);
+		node->frame.len = fuzz_byte(in) + 1;
+		node->frame.flags = fuzz_byte(in);
+		node->node.rank = rank;
+		node->node.flags = strict ? BPF_F_RANK_STRICT : 0;
+		frames[i] = &node->frame;
+		place = model_pifo_place(&pifo_model, rank, strict,
+					 &want_eff[queued]);
+		if (place == MODEL_REFUSED) {
+			refused[nrefused++] = node;
+			continue;
+		}
+		model_insert(&pifo_model, want_eff[queued], node->id, false);
+		want[queued++] = node;
+		pifo_nodes.last_rank = rank;
+	}
+	n = i;
+	got = xdpq_pifo_push_bulk(&pifo, frames, n);
+	FUZZ_CHECK(got == queued, "bulk of %u queued %u, model %u", n, got,
+		   queued);
+	for (i = 0; i < got; i++) {
+		node = model_node_of_frame(frames[i]);
+		FUZZ_CHECK(node == want[i] && node->node.rank == want_eff[i],
+			   "bulk frame %u: id %u at %llu, want id %u at %llu",
+			   i, node->id, (unsigned long long)node->node.rank,
+			   want[i]->id, (unsigned long long)want_eff[i]);
+	}
+	/* The refused ones behind, each once, in any order */
+	for (i = got; i < n; i++) {
+		node = model_node_of_frame(frames[i]);
+		for (j = 0; j < nrefused && (refused[j] != node || seen[j]); j++)
+			;
+		FUZZ_CHECK(j < nrefused, "bulk frame %u: id %u not refused", i,
+			   node->id);
+		seen[j] = true;
+	}
+	for (i = 0; i < nrefused; i++)
+		model_pool_put(&pifo_nodes.pool, refused[i]);
 }
 
 static void pifo_pop(void)
@@ -171,6 +233,9 @@ static void pifo_op(struct fuzz_input *in)
 		break;
 	case PIFO_POP_BULK:
 		pifo_pop_bulk(in);
+		break;
+	case PIFO_PUSH_BULK:
+		pifo_push_bulk(in);
 		break;
 	case PIFO_POP_DUE:
 		pifo_pop_due(in);

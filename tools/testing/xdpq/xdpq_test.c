@@ -151,6 +151,63 @@ static bool pifo_test_push(struct xdpq_pifo *p, u64 *clock, bool prio,
 	return true;
 }
 
+/* A bulk of up to PIFO_TEST_BULK frames, queued as the map flushes them
+ * (xdpq_pifo_push_bulk()): as if pushed one by one, the queued ones first
+ * and in order. Returns how many were queued.
+ */
+static unsigned int pifo_test_push_bulk(struct xdpq_pifo *p, u64 *clock,
+					bool prio, unsigned long *placed)
+{
+	struct model_node *t, *want[PIFO_TEST_BULK], *refused[PIFO_TEST_BULK];
+	unsigned int i, j, n, queued = 0, nrefused = 0, got;
+	struct xdp_frame *frames[PIFO_TEST_BULK];
+	u64 want_eff[PIFO_TEST_BULK], rank;
+	bool strict, seen[PIFO_TEST_BULK] = {};
+	enum model_place place;
+
+	n = 1 + rnd_below(min_t(unsigned int, PIFO_TEST_BULK, pool.nfree));
+	for (i = 0; i < n; i++) {
+		t = model_pool_get(&pool);
+		strict = rnd_below(4) == 0;
+		rank = pifo_test_rank(clock, p->nbuckets, prio);
+		t->frame.len = 1 + rnd_below(1500);
+		t->node.rank = rank;
+		t->node.flags = strict ? BPF_F_RANK_STRICT : 0;
+		frames[i] = &t->frame;
+		place = model_pifo_place(&model, rank, strict, &want_eff[queued]);
+		placed[place]++;
+		if (place == MODEL_REFUSED) {
+			refused[nrefused++] = t;
+			continue;
+		}
+		model_insert(&model, want_eff[queued], t->id, false);
+		want[queued++] = t;
+	}
+	got = xdpq_pifo_push_bulk(p, frames, n);
+	CHECK(got == queued, "bulk push of %u queued %u, want %u", n, got,
+	      queued);
+	for (i = 0; i < min(got, queued); i++) {
+		t = model_node_of_frame(frames[i]);
+		CHECK(t == want[i] && t->node.rank == want_eff[i],
+		      "bulk push: frame %u is id %u at %llu, want id %u at %llu",
+		      i, t->id, (unsigned long long)t->node.rank, want[i]->id,
+		      (unsigned long long)want_eff[i]);
+	}
+	/* The refused ones behind, each once, in any order */
+	for (i = got; i < n && got == queued; i++) {
+		t = model_node_of_frame(frames[i]);
+		for (j = 0; j < nrefused && (refused[j] != t || seen[j]); j++)
+			;
+		CHECK(j < nrefused, "bulk push: frame %u, id %u, not refused", i,
+		      t->id);
+		if (j < nrefused)
+			seen[j] = true;
+	}
+	for (i = 0; i < nrefused; i++)
+		model_pool_put(&pool, refused[i]);
+	return got;
+}
+
 static void pifo_test_pop(struct xdpq_pifo *p)
 {
 	u64 rank = 0;
@@ -260,7 +317,11 @@ static void test_pifo(u32 nbuckets, unsigned long ops, u64 start,
 
 	for (op = 0; op < ops; op++) {
 		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
-			enq += pifo_test_push(&p, &clock, prio, placed);
+			if (rnd_below(4))
+				enq += pifo_test_push(&p, &clock, prio, placed);
+			else
+				enq += pifo_test_push_bulk(&p, &clock, prio,
+							   placed);
 		} else if (model.n && !rnd_below(8)) {
 			pifo_test_requeue(&p);
 			requeued++;
@@ -400,6 +461,15 @@ static void test_pifo_chunks(void)
 	i++;
 	CHECK(xdpq_pifo_push(&p, &t[i].frame, 4, false, &eff) == -ENOMEM,
 	      "push to an empty bucket with no spare chunk");
+	CHECK_MODEL(model_pifo_mismatch(&p, &model));
+	for (; i < 2 * per; i++) {
+		CHECK(!xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff),
+		      "push %u", i);
+		t[i].node.rank = eff;
+		model_insert(&model, eff, i, false);
+	}
+	CHECK(xdpq_pifo_push(&p, &t[i].frame, 3, false, &eff) == -ENOMEM,
+	      "push behind a full last chunk with no spare chunk");
 	CHECK_MODEL(model_pifo_mismatch(&p, &model));
 
 	/* Emptying the first chunk gives it back */
