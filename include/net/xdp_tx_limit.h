@@ -22,9 +22,9 @@
  * Every byte reported as queued must be reported as completed exactly
  * once, and frames dropped instead of transmitted count as completed.
  * A byte limit can exceed what a ring of descriptors holds (small frames,
- * or skbs sharing the ring): a full ring caps the limit at the bytes in
- * flight when it refused a frame, so the scheduler stops before the ring
- * drops.
+ * or skbs sharing the ring): a full ring caps the limit a byte below the
+ * bytes in flight when it refused a frame, so the scheduler waits for a
+ * completion then and stops before the ring drops from then on.
  * Frames of other sources on the same ring (skbs) are not counted: they
  * are under BQL or the qdisc. The limit is per device, not per queue: the
  * sender of an XDP frame does not choose the TX queue, the driver does (by

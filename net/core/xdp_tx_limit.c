@@ -105,9 +105,13 @@ void __xdp_tx_ring_full(struct xdp_tx_limit *txl)
 	spin_lock_irqsave(&txl->lock, flags);
 	/* What was in flight is what the ring holds: more would be dropped,
 	 * even below XDP_TX_LIMIT_MIN. The BQL algorithm keeps the limit
-	 * within [min_limit, max_limit].
+	 * within [min_limit, max_limit]. As in BQL, a device takes frames
+	 * while dql_avail() is not negative: with a limit of just what is
+	 * in flight, every send until the consumer ran would still be let
+	 * in, one frame each, and refused by the ring. A byte less puts the
+	 * device over its limit, and the scheduler waits for a completion.
 	 */
-	dql->max_limit = max(dql->num_queued - dql->num_completed, 1U);
+	dql->max_limit = max(dql->num_queued - dql->num_completed, 2U) - 1;
 	dql->min_limit = min(XDP_TX_LIMIT_MIN, dql->max_limit);
 	if (dql->limit > dql->max_limit) {
 		dql->limit = dql->max_limit;

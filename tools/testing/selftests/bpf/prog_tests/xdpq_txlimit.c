@@ -241,6 +241,51 @@ out:
 	leave_ns(nstoken);
 }
 
+/* A scheduler to the tap, offered n frames tagged with their ids; the
+ * tap's ring_full count before the offer in *ring_full.
+ */
+static struct xdpq_txlimit *offer_tagged(int tap, int n, long long *ring_full)
+{
+	struct xdpq_txlimit *skel;
+
+	*ring_full = txl_stat("xdpq_tap", "ring_full");
+	if (!ASSERT_GE(*ring_full, 0, "tap has a limit"))
+		return NULL;
+	skel = sched_start(tap, 0);
+	if (!skel)
+		return NULL;
+	skel->bss->tag_ids = true;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, n, true), "offer")) {
+		xdpq_txlimit__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* The reader gets all the offered frames of a scheduler whose frames
+ * are tagged with their ids, each once, in the order offered, and the
+ * queue sent them all and is empty. false if they did not all arrive.
+ */
+static bool read_all_in_order(struct xdpq_tap_reader *reader, struct xdpq_txlimit *skel,
+			      int offered)
+{
+	struct bpf_xdp_queue_stats st;
+	int i;
+
+	if (!ASSERT_TRUE(wait_for(&reader->frames, offered, 20000), "all frames read"))
+		return false;
+	usleep(50000);
+	st = queue_stats(skel);
+	ASSERT_EQ(reader->frames, offered, "frames read");
+	ASSERT_EQ(st.sent, offered, "sent");
+	ASSERT_EQ(st.send_failed, 0, "send failures");
+	ASSERT_EQ(st.depth, 0, "queue drained");
+	for (i = 0; i < offered; i++)
+		if (!ASSERT_EQ(reader->tags[i], i, "offered order"))
+			break;
+	return true;
+}
+
 #define ORDER_RING 2		/* tap txqueuelen, frames */
 #define ORDER_OFFERED 2000
 
@@ -256,40 +301,84 @@ static void test_tun_ring_gives_back_in_order(void)
 	struct xdpq_tap_reader *reader;
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
-	struct bpf_xdp_queue_stats st;
 	long long ring_full;
-	int tap, i;
+	int tap;
 
 	reader = tap_start(&nstoken, false, &tap);
 	if (!reader)
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap txqueuelen %d", ORDER_RING);
-	ring_full = txl_stat("xdpq_tap", "ring_full");
-	if (!ASSERT_GE(ring_full, 0, "tap has a limit"))
-		goto out;
-	skel = sched_start(tap, 0);
+	skel = offer_tagged(tap, ORDER_OFFERED, &ring_full);
 	if (!skel)
 		goto out;
-	skel->bss->tag_ids = true;
-
-	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, ORDER_OFFERED, true),
-		       "offer"))
+	if (!read_all_in_order(reader, skel, ORDER_OFFERED))
 		goto out;
-	if (!ASSERT_TRUE(wait_for(&reader->frames, ORDER_OFFERED, 20000), "all frames read"))
-		goto out;
-	usleep(50000);
-	st = queue_stats(skel);
 	ASSERT_GT(txl_stat("xdpq_tap", "ring_full") - ring_full, 0, "the ring gave frames back");
-	ASSERT_EQ(reader->frames, ORDER_OFFERED, "frames read");
-	ASSERT_EQ(st.sent, ORDER_OFFERED, "sent");
-	ASSERT_EQ(st.send_failed, 0, "send failures");
-	ASSERT_EQ(st.depth, 0, "queue drained");
-	for (i = 0; i < ORDER_OFFERED; i++)
-		if (!ASSERT_EQ(reader->tags[i], i, "offered order"))
-			break;
 	printf("%s: %d frames through a %d-frame ring, which was full %lld times\n",
 	       __func__, ORDER_OFFERED, ORDER_RING,
 	       txl_stat("xdpq_tap", "ring_full") - ring_full);
+out:
+	tap_stop(reader);
+	xdpq_txlimit__destroy(skel);
+	leave_ns(nstoken);
+}
+
+#define FULL_RING 4		/* tap txqueuelen, frames */
+#define FULL_OFFERED 100
+
+/* A full ring puts its device over its XDP TX limit. With the reader
+ * paused and the stack sending nothing (no IPv6), the scheduler's first
+ * flush fills the tap's ring of four frames, far below the limit, and
+ * the ring gives the rest back; the
+ * limit drops below what the ring holds, so that a scheduler run started
+ * meanwhile is refused by the limit instead of handing the full ring
+ * another frame (a limit of exactly what was in flight let one frame in
+ * at every such run, each refused by the ring). Resumed, the reader gets
+ * every frame once, in the order offered.
+ */
+static void test_tun_full_ring_stops_sender(void)
+{
+	long long ring_full, inflight;
+	struct xdpq_tap_reader *reader;
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	__u64 runs, busy;
+	int tap;
+
+	reader = tap_start(&nstoken, false, &tap);
+	if (!reader)
+		goto out;
+	SYS(out, "sysctl -qw net.ipv6.conf.xdpq_tap.disable_ipv6=1");
+	SYS(out, "ip link set dev xdpq_tap txqueuelen %d", FULL_RING);
+	/* What the stack sent before leaves the ring while the reader reads */
+	usleep(50000);
+	WRITE_ONCE(reader->paused, true);
+	usleep(50000);
+	skel = offer_tagged(tap, FULL_OFFERED, &ring_full);
+	if (!skel)
+		goto out;
+	if (!ASSERT_TRUE(wait_for(&skel->bss->busy, 1, 2000), "stopped at the limit"))
+		goto out;
+	usleep(20000);
+	ASSERT_EQ(txl_stat("xdpq_tap", "ring_full") - ring_full, 1, "ring full once");
+	inflight = txl_stat("xdpq_tap", "inflight");
+	ASSERT_EQ(inflight, FULL_RING * sizeof(frame), "the ring holds the scheduler's frames");
+	ASSERT_EQ(txl_stat("xdpq_tap", "limit"), inflight - 1, "limit below the ring's bytes");
+
+	runs = skel->bss->runs;
+	busy = skel->bss->busy;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_kick, tap, 1, false), "kick"))
+		goto out;
+	if (!ASSERT_TRUE(wait_for(&skel->bss->runs, runs + 1, 2000), "scheduler ran"))
+		goto out;
+	usleep(20000);
+	ASSERT_EQ(skel->bss->busy, busy + 1, "refused by the limit");
+	ASSERT_EQ(txl_stat("xdpq_tap", "ring_full") - ring_full, 1,
+		  "nothing handed to the full ring");
+	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), inflight, "the ring holds the same");
+
+	WRITE_ONCE(reader->paused, false);
+	read_all_in_order(reader, skel, FULL_OFFERED);
 out:
 	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
@@ -714,6 +803,8 @@ void test_xdpq_txlimit(void)
 		test_tun_pause_resume(true);
 	if (test__start_subtest("tun_ring_gives_back_in_order"))
 		test_tun_ring_gives_back_in_order();
+	if (test__start_subtest("tun_full_ring_stops_sender"))
+		test_tun_full_ring_stops_sender();
 	if (test__start_subtest("tun_slow_scheduler_raises_limit"))
 		test_tun_slow_scheduler_raises_limit();
 	if (test__start_subtest("veth_limit_adapts"))

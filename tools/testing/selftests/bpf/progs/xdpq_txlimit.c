@@ -125,6 +125,22 @@ int xdp_sched_setup(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+/* A run of the scheduler that something else started, as frames arriving
+ * start a scheduler that waits for them.
+ */
+SEC("xdp")
+int xdp_sched_kick(struct xdp_md *ctx)
+{
+	struct sched_timer *t;
+	__u32 key = 0;
+
+	t = bpf_map_lookup_elem(&timers, &key);
+	if (!t)
+		return XDP_ABORTED;
+	bpf_timer_start(&t->timer, 0, 0);
+	return XDP_DROP;
+}
+
 SEC("xdp")
 int xdp_sched_enqueue(struct xdp_md *ctx)
 {
