@@ -105,16 +105,17 @@ bench: bench-native selftests
 		python3 harness/bench/xdpq_bench_report.py $(BUILD)/bench && exit $$rc
 
 # Instructions per frame by kernel function (a TCG plugin counts them in an
-# icount guest) for PROFILE_CASES, the first one the baseline.
+# icount guest) in the steady state of PROFILE_CASES, the first one the
+# baseline.
 PROFILE_CASES ?= veth/devmap veth/fifo_64k veth/pifo_64k veth/rbtree_64k
-PROFILE_FRAMES ?= 262144
+PROFILE_FRAMES ?= 1048576
 bench-profile: selftests
 	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
 	@$(MAKE) -s -C harness/bench/profile OUT=$(BUILD)/profile
-	@rm -f $(BUILD)/profile/dump.* $(BUILD)/profile/guest/bpfsyms.*
+	@rm -rf $(BUILD)/profile/dump.* $(BUILD)/profile/guest
 	@XDPQ_ICOUNT=1 XDPQ_QEMU_PLUGIN=$(BUILD)/profile/libxdpq_icount.so,out=$(BUILD)/profile/dump \
 		harness/guest/run.sh --timeout 1800 --results $(BUILD)/profile/guest $(BZIMAGE) \
-		harness/bench/profile/xdpq_profile.sh $(BUILD)/bench $(BUILD)/profile/xdpq_mark \
+		harness/bench/profile/xdpq_profile.sh $(BUILD)/bench \
 		$(PROFILE_FRAMES) $(PROFILE_CASES) >$(BUILD)/profile/run.txt
 	@python3 harness/bench/profile/xdpq_profile.py $(BUILD)/profile | tee $(BUILD)/profile/report.txt
 

@@ -36,7 +36,7 @@
  * section,case,rep,metric,value rows.
  *
  * usage: xdpq_bench [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB]
- *                   [-k FILE] SECTION:TX_DEV:RX_DEV...
+ *                   [-k FILE] [-p FILE] SECTION:TX_DEV:RX_DEV...
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,6 +44,7 @@
 #include <fnmatch.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ipv6.h>
@@ -73,6 +75,8 @@
 #define MEM_WAIT_SECS 30	/* for a freed queue's pages to come back */
 #define SETTLE_USECS 10000	/* quiet time after an offer, settle() */
 #define SETTLE_TRIES 100
+#define PROFILE_MARK_ADDR 0x7e000000UL	/* see profile/xdpq_icount_plugin.c */
+#define PROFILE_POLL_USECS 20000	/* how often the marks look at the count */
 
 struct bench_case {
 	const char *name;
@@ -140,7 +144,9 @@ static struct {
 	int rounds;
 	const char *match;
 	const char *bpf_syms;
+	FILE *profile;
 	int cpu;
+	cpu_set_t cpus;		/* the process's before it pinned itself to cpu */
 } opt = { .frames = 200000, .rounds = 5, .match = "*" };
 
 static double now(void)
@@ -372,15 +378,135 @@ static void settle(const struct section *s, const struct bench_case *c,
 	}
 }
 
+/* make bench-profile (harness/bench/profile): the plugin dumps its counts
+ * whenever code at PROFILE_MARK_ADDR runs. During an offer a thread on
+ * another CPU runs it when a quarter of the measured frames have arrived
+ * and again at three quarters, so that the counts between the two dumps
+ * are those of the steady state alone, without the setup, the fill of a
+ * standing queue or the freeing of an earlier case's, and notes the
+ * frames that arrived and the time in between. Every case selected must
+ * then mark twice inside its offer, lose no frame, and write its line,
+ * or the dumps and the lines go out of step: anything else ends the run.
+ */
+struct profile_window {
+	const __u64 *received;
+	__u64 from, to;		/* received counts to mark at */
+	int marks;		/* made so far */
+	__u64 frames;		/* received between the marks */
+	double start, end;	/* when the marks ran */
+	bool done;		/* the offer ended */
+	pthread_t thread;
+};
+
+static void (*profile_mark)(void);
+
+static void profile_mark_init(void)
+{
+	long size = sysconf(_SC_PAGESIZE);
+	void *page = mmap((void *)PROFILE_MARK_ADDR, size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (page != (void *)PROFILE_MARK_ADDR)
+		die("mapping the profile mark", page == MAP_FAILED ? errno : EEXIST);
+	*(unsigned char *)page = 0xc3;	/* ret */
+	if (mprotect(page, size, PROT_READ | PROT_EXEC))
+		die("mapping the profile mark", errno);
+	profile_mark = page;
+}
+
+static void profile_die(const struct section *s, const struct bench_case *c, const char *why)
+{
+	fprintf(stderr, "xdpq_bench: %s/%s: no profile: %s\n", s->name, c->name, why);
+	exit(1);
+}
+
+/* Mark once count frames have arrived; false if the offer ended first. */
+static bool profile_mark_at(struct profile_window *w, __u64 count, __u64 *got, double *when)
+{
+	do {
+		if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
+			return false;
+		*got = __atomic_load_n(w->received, __ATOMIC_RELAXED);
+		if (*got < count)
+			usleep(PROFILE_POLL_USECS);
+	} while (*got < count);
+	*when = now();
+	profile_mark();
+	w->marks++;
+	return true;
+}
+
+static void *profile_window_run(void *arg)
+{
+	struct profile_window *w = arg;
+	__u64 first, last;
+
+	if (profile_mark_at(w, w->from, &first, &w->start) &&
+	    profile_mark_at(w, w->to, &last, &w->end))
+		w->frames = last - first;
+	return NULL;
+}
+
+/* The thread runs on the next CPU the process could use after the offer's. */
+static void profile_window_start(struct profile_window *w, const struct section *s,
+				 const struct bench_case *c, const __u64 *received,
+				 __u64 from, __u64 to)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int cpu, err;
+
+	*w = (struct profile_window){ .received = received, .from = from, .to = to };
+	for (cpu = opt.cpu + 1; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &opt.cpus); cpu++)
+		;
+	if (cpu == CPU_SETSIZE)
+		for (cpu = 0; cpu < opt.cpu && !CPU_ISSET(cpu, &opt.cpus); cpu++)
+			;
+	if (cpu == opt.cpu)
+		profile_die(s, c, "no CPU to mark from besides the offer's");
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_attr_init(&attr);
+	err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (!err)
+		err = pthread_create(&w->thread, &attr, profile_window_run, w);
+	pthread_attr_destroy(&attr);
+	if (err)
+		die("starting the profile window", err);
+}
+
+/* After an offer that ended at end: both marks must have run inside it,
+ * unless it failed, which the caller handles.
+ */
+static void profile_window_end(struct profile_window *w, const struct section *s,
+			       const struct bench_case *c, int err, double end)
+{
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+	pthread_join(w->thread, NULL);
+	if (!err && (w->marks != 2 || w->end > end))
+		profile_die(s, c, "the offer ended before the window did");
+}
+
+static void profile_window_write(const struct profile_window *w, const struct section *s,
+				 const struct bench_case *c, const struct bench_result *r)
+{
+	if (r->lost)
+		profile_die(s, c, "frames were lost, whose cost the others would carry");
+	fprintf(opt.profile, "%s/%s %llu %.0f\n", s->name, c->name, w->frames,
+		(w->end - w->start) * 1e9);
+	fflush(opt.profile);
+}
+
 /* One offer of the standing frames, a warm-up and n measured frames. One
  * BPF_PROG_RUN call, one page_pool: a frame that outlives the call that
  * offered it returns its page to a pool that is gone, and the source then
  * allocates a page per frame, which cost 160 ns per frame at 64k standing
  * frames when the fill was a call of its own. false: no memory for the
- * standing frames.
+ * standing frames. With window, its marks are set during the offer.
  */
 static bool case_run(const struct section *s, const struct bench_case *c,
-		     struct xdpq_bench *skel, __u32 n, struct bench_result *r)
+		     struct xdpq_bench *skel, __u32 n, struct bench_result *r,
+		     struct profile_window *window)
 {
 	struct bpf_program *prog = c->path == BENCH_DEVMAP ? skel->progs.bench_devmap
 							   : skel->progs.bench_enqueue;
@@ -394,9 +520,14 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 	memset(r, 0, sizeof(*r));
 	r->tx_blocked = tx_blocked(s);
 	before = __atomic_load_n(received, __ATOMIC_RELAXED);
+	if (window)
+		profile_window_start(window, s, c, received, before + warm + n / 4,
+				     before + warm + n / 4 * 3);
 	start = now();
 	err = offer(s, prog, total);
 	end = now();
+	if (window)
+		profile_window_end(window, s, c, err, end);
 	if (err == -ENOMEM && c->depth)
 		return false;
 	if (err)
@@ -518,6 +649,7 @@ static bool run_case(const struct section *s, const struct bench_case *c, int re
 {
 	unsigned long long queue_bytes = (unsigned long long)c->depth * QUEUED_PAGE;
 	unsigned long long send_errors, avail = mem_available();
+	struct profile_window window, *profile = opt.profile ? &window : NULL;
 	struct xdpq_bench *skel;
 	struct bench_result r;
 
@@ -526,14 +658,18 @@ static bool run_case(const struct section *s, const struct bench_case *c, int re
 		printf("%-6s %-15s round %d: skipped, %u queued frames need %llu MiB, "
 		       "the guest has %llu MiB available\n", s->name, c->name, rep, c->depth,
 		       queue_bytes >> 20, avail >> 20);
+		if (profile)
+			profile_die(s, c, "skipped");
 		return true;
 	}
 	skel = case_load(s, c);
 	if (opt.bpf_syms)
 		save_bpf_syms(opt.bpf_syms);
-	if (!case_run(s, c, skel, opt.frames, &r)) {
+	if (!case_run(s, c, skel, opt.frames, &r, profile)) {
 		printf("%-6s %-15s round %d: skipped, no memory for %u queued frames\n",
 		       s->name, c->name, rep, c->depth);
+		if (profile)
+			profile_die(s, c, "skipped");
 		xdpq_bench__destroy(skel);
 		wait_for_memory(avail);
 		return true;
@@ -542,6 +678,8 @@ static bool run_case(const struct section *s, const struct bench_case *c, int re
 	xdpq_bench__destroy(skel);
 	wait_for_memory(avail - (avail >> 5));
 	report(s, c, rep, &r);
+	if (profile)
+		profile_window_write(profile, s, c, &r);
 	if (!r.received_all)
 		fprintf(stderr, "xdpq_bench: %s/%s: no frame arrived\n", s->name, c->name);
 	if (send_errors)
@@ -571,13 +709,15 @@ static void pin_to_cpu(int cpu)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-o CSV] [-n FRAMES] [-r ROUNDS] [-c CPU] [-m GLOB] "
-		"[-k FILE] SECTION:TX_DEV:RX_DEV...\n"
+		"[-k FILE] [-p FILE] SECTION:TX_DEV:RX_DEV...\n"
 		"  -o  append section,case,rep,metric,value rows to CSV\n"
 		"  -n  frames per measured run (default %u)\n"
 		"  -r  rounds: runs of each case (default %d)\n"
 		"  -c  the CPU to offer the frames from (default 0)\n"
 		"  -m  run only the cases whose SECTION/CASE matches GLOB\n"
-		"  -k  write the BPF programs' kernel symbols to FILE once loaded\n",
+		"  -k  write the BPF programs' kernel symbols to FILE once loaded\n"
+		"  -p  mark the steady state of each offer for make bench-profile, and\n"
+		"      append \"SECTION/CASE FRAMES NS\" for it to FILE\n",
 		prog, opt.frames, opt.rounds);
 	exit(2);
 }
@@ -589,7 +729,7 @@ int main(int argc, char **argv)
 	bool ok = true;
 	size_t j;
 
-	while ((o = getopt(argc, argv, "o:n:r:c:m:k:h")) != -1) {
+	while ((o = getopt(argc, argv, "o:n:r:c:m:k:p:h")) != -1) {
 		switch (o) {
 		case 'o':
 			opt.csv = fopen(optarg, "a");
@@ -611,6 +751,12 @@ int main(int argc, char **argv)
 		case 'k':
 			opt.bpf_syms = optarg;
 			break;
+		case 'p':
+			opt.profile = fopen(optarg, "a");
+			if (!opt.profile)
+				die(optarg, errno);
+			profile_mark_init();
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -619,6 +765,8 @@ int main(int argc, char **argv)
 	if (nr < 1 || opt.frames < 4 * BATCH || opt.rounds < 1)
 		usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sched_getaffinity(0, sizeof(opt.cpus), &opt.cpus))
+		die("reading the CPUs allowed", errno);
 	pin_to_cpu(opt.cpu);
 	sections = calloc(nr, sizeof(*sections));
 	if (!sections)
@@ -636,5 +784,7 @@ int main(int argc, char **argv)
 		xdpq_bench_rx__destroy(sections[i].ends);
 	if (opt.csv)
 		fclose(opt.csv);
+	if (opt.profile)
+		fclose(opt.profile);
 	return ok ? 0 : 1;
 }

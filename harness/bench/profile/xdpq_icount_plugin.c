@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A QEMU TCG plugin for `make bench-profile`: how many guest instructions
- * each translation block executed, dumped when the guest runs its marker
- * (xdpq_mark.c) and when QEMU exits.
+ * each translation block executed, dumped whenever guest code at
+ * XDPQ_MARK_ADDR runs (the marks of xdpq_bench -p) and when QEMU exits.
  *
  * Every translation block gets an inline counter of its executions, keyed
  * by its guest virtual address and length; a dump lists address, length
@@ -14,7 +14,7 @@
  * defines them.
  *
  * usage: qemu-system-x86_64 ... -plugin libxdpq_icount.so,out=PREFIX
- * writes PREFIX.0, PREFIX.1, ... one per marker run, the last at exit.
+ * writes PREFIX.0, PREFIX.1, ... one per mark, the last at exit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +44,7 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id,
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-#define XDPQ_MARK_ADDR	0x7e000000ULL	/* see xdpq_mark.c */
+#define XDPQ_MARK_ADDR	0x7e000000ULL	/* PROFILE_MARK_ADDR of xdpq_bench.c */
 #define NR_SLOTS	(1U << 22)	/* open addressing, far above the TBs */
 
 struct tb_count {

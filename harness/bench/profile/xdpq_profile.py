@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """The report of `make bench-profile`: guest instructions per frame by
-kernel function, for each case, next to the first case (the baseline).
+kernel function in the steady state of each case, next to the first case
+(the baseline).
 
 usage: xdpq_profile.py PROFILE_DIR [ROWS]
 
-PROFILE_DIR holds the plugin's dumps (dump.0 before the first case, then
-one after each run: N frames, then 2N frames, for each case) and the
-guest's results (guest/kallsyms, guest/cases, guest/frames, and
-guest/bpfsyms.K, the BPF programs loaded in run K, from 0). A run of N
-measured frames offers N / 4 more as its warm-up (xdpq_bench.c), so a
-case's cost per frame is (run 2N - run N) / (N + N / 4). Each run's
-counts are attributed to symbols first, as the two runs of a case load
-their programs at different addresses. A JIT-compiled program is a row
+PROFILE_DIR holds the plugin's dumps, two for each case, at the marks
+xdpq_bench -p set inside its offer (dump.2K and dump.2K+1 for case K, from
+0; the last one, at QEMU's exit, is not read), and the guest's results:
+guest/kallsyms, guest/bpfsyms.K, the BPF programs loaded for case K, and
+guest/window, a line "CASE FRAMES NS" per case: the frames that arrived
+between the marks and the guest time they took. A case's cost per frame is
+the instructions between its marks, of both CPUs, divided by FRAMES; the
+"guest ns" row is NS / FRAMES, which under icount (an instruction a
+nanosecond) the total must match. A JIT-compiled program is a row
 "bpf: NAME" (subprograms and callbacks by their own names); other code
 outside the kernel's text, modules, is one row, "[modules, other]".
 """
@@ -88,29 +90,35 @@ def interval(later, earlier):
 def main():
     d = sys.argv[1]
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-    cases = open(os.path.join(d, 'guest/cases')).read().split()
-    n = int(open(os.path.join(d, 'guest/frames')).read())
-    frames = n + n // 4
+    path = os.path.join(d, 'guest/window')
+    if not os.path.exists(path):
+        sys.exit('xdpq_profile: no case was profiled (%s is missing)' % path)
+    windows = [line.split() for line in open(path)]
+    cases = [w[0] for w in windows]
+    # Two marks a case, and the dump at QEMU's exit
+    dumps = len([f for f in os.listdir(d) if f.startswith('dump.')])
+    if dumps != 2 * len(cases) + 1:
+        sys.exit('xdpq_profile: %d dumps for %d cases, not %d' %
+                 (dumps, len(cases), 2 * len(cases) + 1))
     kernel = kernel_text(os.path.join(d, 'guest/kallsyms'))
     addrs, names = kernel
     text_end = addrs[names.index('_etext')] if '_etext' in names else addrs[-1]
-    dumps = [load(os.path.join(d, 'dump.%d' % i)) for i in range(2 * len(cases) + 1)]
 
-    per_frame = {}
-    for i, case in enumerate(cases):
-        before, one, two = dumps[2 * i:2 * i + 3]
-        run = [by_symbol(interval(b, a), kernel,
-                         bpf_text(os.path.join(d, 'guest/bpfsyms.%d' % k)),
-                         text_end)
-               for k, (a, b) in enumerate([(before, one), (one, two)],
-                                          start=2 * i)]
-        per_frame[case] = {s: (run[1][s] - run[0][s]) / frames
-                           for s in set(run[0]) | set(run[1])}
+    per_frame, guest_ns = {}, {}
+    for k, (case, frames, ns) in enumerate(windows):
+        start, end = (load(os.path.join(d, 'dump.%d' % i))
+                      for i in (2 * k, 2 * k + 1))
+        counts = by_symbol(interval(end, start), kernel,
+                           bpf_text(os.path.join(d, 'guest/bpfsyms.%d' % k)),
+                           text_end)
+        per_frame[case] = {s: n / int(frames) for s, n in counts.items()}
+        guest_ns[case] = float(ns) / int(frames)
 
     labels = [c.split('/')[-1][:12] for c in cases]
-    print('guest instructions per frame (icount: 1 instruction = 1 ns), '
-          'over %d frames per case' % frames)
+    print('guest instructions per frame in the steady state (icount: '
+          '1 instruction = 1 ns)')
     print('%-40s' % 'function' + ''.join('%13s' % l for l in labels))
+    print('%-40s' % 'guest ns' + ''.join('%13.1f' % guest_ns[c] for c in cases))
     total = {c: sum(per_frame[c].values()) for c in cases}
     print('%-40s' % 'total' + ''.join('%13.1f' % total[c] for c in cases))
     syms = set().union(*per_frame.values())

@@ -1,33 +1,34 @@
 #!/bin/bash
-# `make bench-profile`, inside the guest: each case of xdpq_bench run twice,
-# with N and 2N measured frames, between runs of the marker, so that the
-# plugin's dumps hold the instructions of each run. The difference of the
-# two runs of a case is what N more frames cost; the setup, the standing
-# queue and the warm-up cancel out. The kernel's symbols go to the results,
-# and those of the BPF programs of each run (bpfsyms.0 for the first).
+# `make bench-profile`, inside the guest: each case of xdpq_bench run once,
+# with -p, so that the plugin dumps its counts at the two marks xdpq_bench
+# sets inside the offer: the counts between them are the steady state of
+# the case. xdpq_bench notes the frames that arrived and the guest time
+# between the marks (window), the kernel's symbols go to the results, and
+# those of the BPF programs of each case (bpfsyms.0 for the first).
 #
-# usage: xdpq_profile.sh BENCH_DIR MARK FRAMES CASE...
+# usage: xdpq_profile.sh BENCH_DIR FRAMES CASE...
 #        (CASE as xdpq_bench -m takes it, e.g. veth/fifo_64k)
 set -eu
-bin=$1 mark=$2 n=$3
-shift 3
+bin=$1 n=$2
+shift 2
 res=/run/xdpq/results
 mkdir -p "$res"
 
+# No IPv6 on the pair, as in xdpq_bench.sh
 ip link add xb_src type veth peer name xb_dst
+sysctl -qw net.ipv6.conf.xb_src.disable_ipv6=1 net.ipv6.conf.xb_dst.disable_ipv6=1
 ip link set xb_src up
 ip link set xb_dst up
 cat /proc/kallsyms >"$res/kallsyms"
 
-"$mark"
 run=0
 for c in "$@"; do
-	for frames in $n $((2 * n)); do
-		"$bin/xdpq_bench" -c 0 -r 1 -n "$frames" -m "$c" \
-			-k "$res/bpfsyms.$run" veth:xb_src:xb_dst
-		"$mark"
-		run=$((run + 1))
-	done
+	"$bin/xdpq_bench" -c 0 -r 1 -n "$n" -m "$c" -k "$res/bpfsyms.$run" \
+		-p "$res/window" veth:xb_src:xb_dst
+	run=$((run + 1))
+	# One case, one window: bpfsyms.K and dumps 2K, 2K + 1 are case K's
+	if [ "$(wc -l <"$res/window")" -ne $run ]; then
+		echo "xdpq_profile: $c is not one case of xdpq_bench" >&2
+		exit 1
+	fi
 done
-printf '%s\n' "$@" >"$res/cases"
-echo "$n" >"$res/frames"
