@@ -37,26 +37,32 @@ static inline void xdpq_rbtree_init(struct xdpq_rbtree *t)
 }
 
 /* Queue node behind the nodes of its rank. As rb_add_cached(), but the
- * node becomes the leftmost exactly when it is linked as the left child of
- * the leftmost node, which is checked once instead of at every level.
+ * descent follows child pointers instead of links to them, which saves
+ * computing the link's address at each level, and the node becomes the
+ * leftmost exactly when it is linked as the left child of the leftmost
+ * node, which is checked once instead of at every level.
  */
 static inline void xdpq_rbtree_push(struct xdpq_rbtree *t,
 				    struct xdpq_node *node)
 {
-	struct rb_node **link = &t->root.rb_root.rb_node, *parent = NULL;
+	struct rb_node *parent = t->root.rb_root.rb_node, *child;
+	struct rb_node **link = &t->root.rb_root.rb_node;
 	u64 rank = node->rank;
+	bool left = false;
 
-	while (*link) {
-		parent = *link;
-		if (rank < xdpq_rbtree_node(parent)->rank)
-			link = &parent->rb_left;
-		else
-			link = &parent->rb_right;
+	if (parent) {
+		for (;;) {
+			left = rank < xdpq_rbtree_node(parent)->rank;
+			child = left ? parent->rb_left : parent->rb_right;
+			if (!child)
+				break;
+			parent = child;
+		}
+		link = left ? &parent->rb_left : &parent->rb_right;
 	}
 	rb_link_node(&node->rb, parent, link);
 	rb_insert_color_cached(&node->rb, &t->root,
-			       !parent || (parent == t->root.rb_leftmost &&
-					   link == &parent->rb_left));
+			       !parent || (left && parent == t->root.rb_leftmost));
 }
 
 static inline bool xdpq_rbtree_peek(const struct xdpq_rbtree *t, u64 *rank)
