@@ -307,18 +307,45 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 	return xdpq_pifo_push_place(p, frame, rank, strict, eff);
 }
 
+/* Queue frame at the rank its node holds, as xdpq_pifo_push() would,
+ * BPF_F_RANK_STRICT in the node's flags making the push strict, and store
+ * its effective rank in the node; false if it was refused (-ERANGE;
+ * -ENOMEM, which a map sized for its frames never sees). buckets, *base
+ * and mask are those of p, kept in the caller's locals
+ * (xdpq_pifo_push_bulk()); *base is read again if the push placed the
+ * frame, which may move the window.
+ */
+static __always_inline bool
+xdpq_pifo_push_node(struct xdpq_pifo *p, struct xdpq_chunk_list *buckets,
+		    u64 *base, u64 mask, struct xdp_frame *frame)
+{
+	struct xdpq_node *node = xdpq_frame_node(frame);
+	bool strict;
+	int err;
+
+	if (likely(__xdpq_pifo_push_behind(p, buckets, *base, mask, frame,
+					   node->rank)))
+		return true;
+	strict = node->flags & BPF_F_RANK_STRICT;
+	err = xdpq_pifo_push_place(p, frame, node->rank, strict, &node->rank);
+	if (unlikely(err)) {
+		WARN_ON_ONCE(err == -ENOMEM);
+		return false;
+	}
+	*base = p->base;
+	return true;
+}
+
 /* Queue the n frames at the ranks their nodes hold (xdpq_frame_node()),
- * in order, as xdpq_pifo_push() would one by one, BPF_F_RANK_STRICT in a
- * node's flags making the push strict, and store each queued frame's
- * effective rank in its node. Frames refused (-ERANGE; -ENOMEM, which a
- * map sized for its frames never sees) are moved behind the queued ones.
- * Returns how many were queued.
+ * in order, with xdpq_pifo_push_node(). Frames refused are moved behind
+ * the queued ones. Returns how many were queued.
  *
  * Most frames go behind others of their rank, which
  * __xdpq_pifo_push_behind() does with the window in locals here: for the
  * compiler, the stores of frame pointers could change *p, which it would
- * then read again for every frame. An insert that places its frame may
- * move the window, which is read again after it.
+ * then read again for every frame. Until a frame is refused, which only
+ * strict pushes are, the frames stay where they are, and the loop needs
+ * no second index.
  */
 static inline unsigned int xdpq_pifo_push_bulk(struct xdpq_pifo *p,
 					       struct xdp_frame **frames,
@@ -326,28 +353,18 @@ static inline unsigned int xdpq_pifo_push_bulk(struct xdpq_pifo *p,
 {
 	struct xdpq_chunk_list *buckets = p->buckets;
 	u64 mask = p->nbuckets - 1, base = p->base;
-	unsigned int i, queued = 0;
+	unsigned int i, queued;
 
-	for (i = 0; i < n; i++) {
-		struct xdp_frame *frame = frames[i];
-		struct xdpq_node *node = xdpq_frame_node(frame);
-
-		if (unlikely(!__xdpq_pifo_push_behind(p, buckets, base, mask,
-						      frame, node->rank))) {
-			bool strict = node->flags & BPF_F_RANK_STRICT;
-			int err = xdpq_pifo_push_place(p, frame, node->rank,
-						       strict, &node->rank);
-
-			/* The map's chunks cover max_entries frames */
-			if (unlikely(err)) {
-				WARN_ON_ONCE(err == -ENOMEM);
-				continue;
-			}
-			base = p->base;
-		}
-		if (unlikely(queued != i))
+	for (i = 0; i < n; i++)
+		if (unlikely(!xdpq_pifo_push_node(p, buckets, &base, mask,
+						  frames[i])))
+			break;
+	/* Frames queued after one was refused go ahead of the refused */
+	for (queued = i++; i < n; i++) {
+		if (xdpq_pifo_push_node(p, buckets, &base, mask, frames[i])) {
 			swap(frames[queued], frames[i]);
-		queued++;
+			queued++;
+		}
 	}
 	return queued;
 }
