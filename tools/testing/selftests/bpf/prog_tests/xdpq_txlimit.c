@@ -329,12 +329,12 @@ out:
 /* A full ring puts its device over its XDP TX limit. With the reader
  * paused and the stack sending nothing (no IPv6), the scheduler's first
  * flush fills the tap's ring of four frames, far below the limit, and
- * the ring gives the rest back; the
- * limit drops below what the ring holds, so that a scheduler run started
- * meanwhile is refused by the limit instead of handing the full ring
- * another frame (a limit of exactly what was in flight let one frame in
- * at every such run, each refused by the ring). Resumed, the reader gets
- * every frame once, in the order offered.
+ * the ring gives the rest back; the limit drops below what the ring
+ * holds, so that a scheduler run started meanwhile is refused by the
+ * limit instead of handing the full ring another frame (a limit of
+ * exactly what was in flight let one frame in at every such run, each
+ * refused by the ring). Resumed, the reader gets every frame once, in
+ * the order offered.
  */
 static void test_tun_full_ring_stops_sender(void)
 {
