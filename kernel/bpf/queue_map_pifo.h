@@ -58,6 +58,7 @@
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
+#include <linux/prefetch.h>
 #include <linux/types.h>
 #include <net/xdp.h>
 
@@ -436,6 +437,12 @@ static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
 	if (next == p->nbuckets)
 		next = xdpq_pifo_find_from(p, 0);
 	WRITE_ONCE(p->head, p->head + ((next - start) & mask));
+	/* The next remove reads the new head's first chunk, last written
+	 * when that bucket took its first frames, often a queue's worth of
+	 * frames ago: start the cache miss now, while the caller does
+	 * something else (enqueues, sends) before it removes again.
+	 */
+	prefetch(p->buckets[next].first);
 }
 
 /* Remove and return the head frame, its effective rank in *rank, or NULL
