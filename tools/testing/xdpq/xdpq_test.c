@@ -843,12 +843,29 @@ static void rbtree_test_requeue(struct xdpq_rbtree *t)
 	model_insert(&model, r.rank, r.id, true);
 }
 
-static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
+/* A rank below spread, a third of them from the 8 of dups; or with
+ * departures, a departure time: a clock that moves on by 0 to 2 an insert
+ * plus a delay below spread, none for a quarter, so that most inserts go
+ * in among the highest ranks queued and the tree leans to the right, as
+ * the departure times the map is for make it.
+ */
+static u64 rbtree_test_rank(u64 *clock, u64 spread, const u64 *dups,
+			    bool departures)
+{
+	if (departures) {
+		*clock += rnd_below(3);
+		return *clock + (rnd_below(4) ? rnd_below(spread) : 0);
+	}
+	return rnd_below(3) ? rnd_below(spread) : dups[rnd_below(8)];
+}
+
+static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread,
+			bool departures)
 {
 	unsigned long op, enq = 0, deq = 0, requeued = 0;
 	unsigned int i, maxdepth = 0;
 	struct xdpq_rbtree t;
-	u64 dups[8];
+	u64 dups[8], clock = 0;
 
 	for (i = 0; i < 8; i++)
 		dups[i] = rnd_below(spread);
@@ -858,8 +875,8 @@ static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 	for (op = 0; op < ops; op++) {
 		if (rnd_below(100) < enq_percent(op) && pool.nfree) {
 			struct model_node *n = model_pool_get(&pool);
-			u64 rank = rnd_below(3) ? rnd_below(spread) :
-						  dups[rnd_below(8)];
+			u64 rank = rbtree_test_rank(&clock, spread, dups,
+						    departures);
 
 			n->node.rank = rank;
 			xdpq_rbtree_push(&t, &n->node);
@@ -882,8 +899,9 @@ static void test_rbtree(unsigned long ops, unsigned int cap, u64 spread)
 		rbtree_test_pop(&t);
 	CHECK(!xdpq_rbtree_pop(&t), "not empty after drain");
 
-	printf("rbtree spread %-20llu ops %lu: enq %lu deq %lu requeued %lu max depth %u\n",
-	       (unsigned long long)spread, ops, enq, deq, requeued, maxdepth);
+	printf("rbtree %s %-20llu ops %lu: enq %lu deq %lu requeued %lu max depth %u\n",
+	       departures ? "delay " : "spread", (unsigned long long)spread,
+	       ops, enq, deq, requeued, maxdepth);
 	total_ops += ops;
 	fixture_fini();
 }
@@ -917,9 +935,11 @@ int main(int argc, char **argv)
 	test_pifo(8, ops, 0, 512, true);
 	test_pifo(64, ops, 0, 512, true);
 
-	test_rbtree(ops, 2048, 100);		/* many duplicates */
-	test_rbtree(ops, 2048, 1ULL << 20);
-	test_rbtree(ops, 4096, ~0ULL);
+	test_rbtree(ops, 2048, 100, false);	/* many duplicates */
+	test_rbtree(ops, 2048, 1ULL << 20, false);
+	test_rbtree(ops, 4096, ~0ULL, false);
+	test_rbtree(ops, 2048, 16, true);
+	test_rbtree(ops, 4096, 1000, true);
 
 	printf("%s: %lu operations, %lu failures\n",
 	       failures ? "FAIL" : "PASS", total_ops, failures);
