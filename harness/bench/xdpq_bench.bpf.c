@@ -24,8 +24,11 @@
  *           each frame from a random flow (bench_hash()), as
  *           samples/bpf/xdpq_wfq.bpf.c ranks them:
  *           rank = max(V, F[flow]), F[flow] = rank + 1 (one
- *           rank per 64-byte frame), V the rank at the head after the
- *           timer sent (the next frame in service).
+ *           rank per 64-byte frame), V the start tag of the frame in
+ *           service: the rank at the head after the timer sent; if the
+ *           run left none, the rank of the first frame it sent, at most
+ *           a run behind the sample's V, the start tag of the frame that
+ *           left last.
  *   rbtree  earliest departure times: now plus a random delay of up to
  *           EDT_HORIZON_NS; or, with random_ranks, random u64 ranks.
  *
@@ -198,6 +201,7 @@ static long bench_step(__u64 i, struct bench_run *run)
 static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 {
 	__s64 depth = bench_depth();
+	__u64 rank;
 	struct bench_run run = {
 		.subqs = bench_path == BENCH_FIFO ? nr_flows : 1,
 		.quota = budget,
@@ -215,6 +219,12 @@ static int bench_timer_cb(void *map, __u32 *key, struct bench_timer *t)
 		offer_start = bpf_ktime_get_ns();
 	if (standing && depth - standing < budget)
 		run.quota = depth - standing;
+	/* V if the run leaves no frame, as it usually does without a
+	 * standing queue; otherwise bench_step() moves it on to the head.
+	 */
+	if (bench_path == BENCH_PIFO && !standing &&
+	    !xdp_packet_peek_rank(&pifo, 0, &rank))
+		vtime = rank;
 	bpf_loop(run.quota + run.subqs, bench_step, &run, 0);
 	taken += run.handled;
 	if (run.blocked)
