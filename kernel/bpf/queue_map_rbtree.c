@@ -60,22 +60,28 @@ static struct xdpq_node *xdpq_rbtree_map_dequeue(struct xdpq_map *q, u32 subq)
 	return xdpq_rbtree_pop(xdpq_rbtree(q));
 }
 
+/* The sum is kept in a local, as the other cores do: for the compiler,
+ * rb_erase() and the stores of frame pointers could change *bulk, which
+ * it would then load and store again for every frame.
+ */
 static unsigned int xdpq_rbtree_map_dequeue_bulk(struct xdpq_map *q, u32 subq,
 						 struct xdp_frame **frames,
 						 unsigned int n, u64 max_bytes,
-						 struct xdpq_bulk_sum *sum)
+						 struct xdpq_bulk_sum *bulk)
 {
 	struct xdpq_rbtree *t = xdpq_rbtree(q);
+	struct xdpq_bulk_sum sum = *bulk;
 	struct xdpq_node *node;
 	unsigned int i;
 
-	for (i = 0; i < n && sum->bytes < max_bytes; i++) {
+	for (i = 0; i < n && sum.bytes < max_bytes; i++) {
 		node = xdpq_rbtree_pop(t);
 		if (!node)
 			break;
 		frames[i] = xdpq_node_frame(node);
-		xdpq_bulk_sum_add(sum, frames[i]);
+		xdpq_bulk_sum_add(&sum, frames[i]);
 	}
+	*bulk = sum;
 	return i;
 }
 
