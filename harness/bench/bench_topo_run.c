@@ -18,9 +18,9 @@
  * A hop is topo_fwd (bench_topo_kern.bpf.c, a devmap redirect) with -m
  * devmap, and an instance of samples/bpf/xdpq_fifo_fwd.bpf.c (a FIFO
  * queue map emptied by a bpf_timer) with -m xdpq. For pvp and pvvp,
- * topo_gen sends 64-byte frames out of WIRE with BPF_PROG_RUN in
- * live-frames mode (batch 64) and topo_count counts what comes back on
- * WIRE; for vv, VM A writes the frames and VM B counts them.
+ * topo_wire sends 64-byte frames out of WIRE with BPF_PROG_RUN in
+ * live-frames mode (batch 64) and, attached to WIRE, counts what comes
+ * back; for vv, VM A writes the frames and VM B counts them.
  *
  * A repetition runs the source for a warm-up and a measured window, stops
  * it and waits until nothing more arrives. mpps: the frames arriving at
@@ -512,7 +512,7 @@ static int topo_ends(struct topo_bench *b)
 		      topo_vm_open(&b->vm_b, o, TOPO_TAP_B, TOPO_RECEIVE);
 		return err ?: topo_vm_start(&b->vm_b);
 	}
-	err = topo_attach(b, b->kern->progs.topo_count, TOPO_WIRE);
+	err = topo_attach(b, b->kern->progs.topo_wire, TOPO_WIRE);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(bpf_map__fd(b->kern->maps.gen_port), &zero,
@@ -521,7 +521,7 @@ static int topo_ends(struct topo_bench *b)
 		return -errno;
 	}
 	topo_template(&b->src.frame, o->port_mac);
-	b->src.prog_fd = bpf_program__fd(b->kern->progs.topo_gen);
+	b->src.prog_fd = bpf_program__fd(b->kern->progs.topo_wire);
 	err = topo_vm_open(&b->vm_a, o, TOPO_TAP_A, TOPO_REFLECT) ?: topo_vm_start(&b->vm_a);
 	if (err || strcmp(o->topo, "pvvp"))
 		return err;
@@ -555,10 +555,18 @@ static int topo_run(const struct topo_opts *o)
 	};
 	int rep, err;
 
-	b.kern = bench_topo_kern__open_and_load();
+	b.kern = bench_topo_kern__open();
 	if (!b.kern) {
-		fprintf(stderr, "bench_topo_run: loading bench_topo_kern: %s\n", strerror(errno));
-		return -errno;
+		err = -errno;
+		fprintf(stderr, "bench_topo_run: opening bench_topo_kern: %s\n", strerror(-err));
+		return err;
+	}
+	b.kern->rodata->wire_ifindex = o->ifindex[TOPO_WIRE];
+	err = bench_topo_kern__load(b.kern);
+	if (err) {
+		fprintf(stderr, "bench_topo_run: loading bench_topo_kern: %s\n", strerror(-err));
+		bench_topo_kern__destroy(b.kern);
+		return err;
 	}
 	/* The ends first: XDP on the wire lets it transmit the source's
 	 * frames, and VMs on the taps give them carrier.
