@@ -88,19 +88,27 @@ run: selftests
 
 # The guest benchmark after the native one (harness/bench): results, plots
 # and the report in build/bench/. The native one runs first, before any
-# build, whose writeback and cache traffic would time its larger queues. The report runs on whatever the guest
-# wrote, then the guest's status is passed on. Its guest gets the memory
-# that a standing queue of 1M live frames, a 4 KiB page each, needs.
+# build, whose writeback and cache traffic would time its larger queues.
+# Two guests: the forwarding paths and the shaping count instructions on
+# one thread (icount), and get the memory that a standing queue of 1M
+# live frames, a 4 KiB page each, needs; the VM topologies, whose VMs,
+# timers and NICs work in parallel, run in a guest whose vCPUs do too.
+# The report runs on whatever the guests wrote, then their status is
+# passed on.
 BENCH_GUEST_MEM ?= 6G
 bench: bench-native selftests
 	@$(MAKE) -s -C harness/bench TREE=$(TREE) LIBBPF_OUT=$(SELFTESTS) OUT=$(BUILD)/bench
 	@{ date -u; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-; \
 		echo "$$(nproc) CPUs, load average before $$(cut -d' ' -f1-3 /proc/loadavg)"; } \
 		>$(BUILD)/bench/host.txt
-	@rm -rf $(BUILD)/bench/guest	# so that the report never reads an earlier run
+	@rm -rf $(BUILD)/bench/guest $(BUILD)/bench/guest-topo	# never report an earlier run
 	@XDPQ_ICOUNT=1 XDPQ_GUEST_MEM=$(BENCH_GUEST_MEM) harness/guest/run.sh --timeout 1800 \
 		--results $(BUILD)/bench/guest $(BZIMAGE) \
 		$(BUILD)/bench/xdpq_bench.sh $(BUILD)/bench; rc=$$?; \
+		XDPQ_ICOUNT=0 XDPQ_TCG_THREAD=multi harness/guest/run.sh --timeout 900 \
+		--results $(BUILD)/bench/guest-topo $(BZIMAGE) \
+		$(BUILD)/bench/bench_topo.sh $(BUILD)/bench /run/xdpq/results || \
+		[ $$rc -ne 0 ] || rc=1; \
 		echo "load average after $$(cut -d' ' -f1-3 /proc/loadavg)" >>$(BUILD)/bench/host.txt; \
 		python3 harness/bench/xdpq_bench_report.py $(BUILD)/bench && exit $$rc
 

@@ -1,6 +1,9 @@
 #!/bin/bash
 # The three VM topologies of XDP forwarding for VMs, with and without
-# xdpq, in the guest of `make bench`.
+# xdpq, in the second guest of `make bench`, whose vCPUs run in parallel
+# (multi-threaded TCG, or KVM): with icount's single thread they take
+# turns, each until its next timer deadline, and the timer wakeups that
+# cross between the VMs' and the NICs' CPUs wait for those turns.
 #
 # usage: bench_topo.sh BUILD_DIR RESULTS_DIR
 #
@@ -25,7 +28,7 @@
 #           device, an instance of samples/bpf/xdpq_fifo_fwd.bpf.c.
 #
 # eth0's source is BPF_PROG_RUN in live-frames mode (batch 64) running
-# topo_gen, which redirects every frame out of eth0; topo_count on eth0
+# topo_wire, which redirects every frame out of eth0; attached to eth0, it
 # counts and drops what comes back. The source runs flat out, so each
 # topology is offered more than it can forward and delivers its capacity,
 # bounded here by the VMs' read() and write() of each frame; under TCG the

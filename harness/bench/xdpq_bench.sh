@@ -6,9 +6,11 @@
 #                     queue maps with timer dequeue, into a veth pair and
 #                     into virtio-net (eth0 over the QEMU hub to eth1), and
 #                     the scaling series on veth (see xdpq_bench.c).
-#   bench_shaping.sh  HTB + fq_codel against xdpq shaping, and
-#   bench_topo.sh     the VM topologies, each when present, called as
-#                     SCRIPT BENCH_DIR RESULTS_DIR.
+#   bench_shaping.sh  HTB + fq_codel against xdpq shaping, when present,
+#                     called as SCRIPT BENCH_DIR RESULTS_DIR.
+#
+# The VM topologies (bench_topo.sh) run in a guest of their own, whose
+# vCPUs run in parallel (see the Makefile).
 #
 # Every part appends section,case,rep,metric,value rows to
 # RESULTS_DIR/bench.csv. XDPQ_BENCH_FRAMES and XDPQ_BENCH_ROUNDS override
@@ -51,11 +53,10 @@ failed=
 	failed+=" xdpq_bench"
 ip link del xb_src
 
-for part in bench_shaping.sh bench_topo.sh; do
-	[ -x "$bin/$part" ] || continue
-	echo "== $part"
-	"$bin/$part" "$bin" "$res" || failed+=" $part"
-done
+if [ -x "$bin/bench_shaping.sh" ]; then
+	echo "== bench_shaping.sh"
+	"$bin/bench_shaping.sh" "$bin" "$res" || failed+=" bench_shaping.sh"
+fi
 if [ -n "$failed" ]; then
 	echo "xdpq bench: failed:$failed"
 	exit 1

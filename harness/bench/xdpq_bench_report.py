@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Report of `make bench`: the guest's rows (xdpq_bench.sh and the parts it
-runs) and the native microbenchmark's, as tables with min/median/max and
-the ratio of each case to its section's baseline; the issue's targets
-checked against the medians of this run (the native one against the
-fastest repetitions, as xdpq_bench checks it); all rows in one CSV; SVG
-plots.
+"""Report of `make bench`: the guests' rows (xdpq_bench.sh and the parts it
+runs; bench_topo.sh) and the native microbenchmark's, as tables with
+min/median/max and the ratio of each case to its section's baseline; the
+issue's targets checked against the medians of this run (the native one
+against the fastest repetitions, as xdpq_bench checks it); all rows in
+one CSV; SVG plots.
 
 usage: xdpq_bench_report.py BENCH_DIR
 
-Reads BENCH_DIR/guest/bench.csv (section,case,rep,metric,value) and, if
-present, BENCH_DIR/native.csv (core,pattern,queued,rep,ns_per_op) and
-BENCH_DIR/host.txt (what the host was doing). Writes BENCH_DIR/results.csv
-and BENCH_DIR/bench_{paths,queued,flows,native}.svg. A missed target is a
-finding, not an error: the exit status is 1 only when there are no guest
-rows to report.
+Reads BENCH_DIR/guest/bench.csv and BENCH_DIR/guest-topo/bench.csv
+(section,case,rep,metric,value), and if present BENCH_DIR/native.csv
+(core,pattern,queued,rep,ns_per_op) and BENCH_DIR/host.txt (what the host
+was doing). Writes BENCH_DIR/results.csv and
+BENCH_DIR/bench_{paths,queued,flows,native}.svg. A missed target or a
+missing guest is a finding, not an error: the exit status is 1 only when
+there are no guest rows to report.
 """
 import csv
 import math
@@ -36,6 +37,9 @@ TARGETS = [("FIFO path, 64k queued frames, >= 0.95 of devmap", "veth", "fifo_64k
            ("PIFO path, 64k queued frames, >= 0.90 of devmap", "veth", "pifo_64k", 0.90),
            ("rbtree path, 64k queued frames, >= 0.80 of devmap", "veth", "rbtree_64k", 0.80),
            ("xdpq shaping >= 3x the pps of HTB + fq_codel", "shaping", "xdpq", 3.0)]
+# The guests' results: the first one's are required; the VM topologies
+# come from a second guest whose vCPUs run in parallel.
+GUESTS = [("guest", ""), ("guest-topo", "; a guest with parallel vCPUs, no icount")]
 NATIVE_FLAT = 2.0       # native PIFO: slowest over fastest size, 1k to 1M
 LOST_NOTE = 5.0         # % of the offer lost on veth that says the timer fell behind
 NATIVE_SIZES = (1 << 10, 1 << 20)
@@ -130,11 +134,11 @@ def print_path_table(rows, section):
                             initial_indent="  ", subsequent_indent="  "))
 
 
-def print_other_table(rows, section):
+def print_other_table(rows, section, guest_note):
     """Any other part's section: every metric as median (min-max)."""
     base, metric = BASELINES.get(section, (None, None))
     note = f", ratio of {metric} to {base}" if base else ""
-    print(f"\n== {section}: median (min-max) over the repetitions{note}")
+    print(f"\n== {section}: median (min-max) over the repetitions{note}{guest_note}")
     for case in ordered(rows, 1, lambda k: k[0] == section):
         cells = []
         for met in ordered(rows, 2, lambda k: k[:2] == (section, case)):
@@ -392,11 +396,24 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     out = sys.argv[1]
-    guest_csv = os.path.join(out, "guest", "bench.csv")
-    if not os.path.exists(guest_csv):
-        print(f"xdpq bench: no guest results in {guest_csv}", file=sys.stderr)
+    rows, guest_notes = {}, {}
+    for guest, note in GUESTS:
+        guest_csv = os.path.join(out, guest, "bench.csv")
+        if not os.path.exists(guest_csv):
+            print(f"xdpq bench: no guest results in {guest_csv}", file=sys.stderr)
+            continue
+        guest_rows = read_guest(guest_csv)
+        sections = ordered(guest_rows, 0)
+        for section in sections:
+            if section in guest_notes:
+                print(f"xdpq bench: {section} again in {guest_csv}, not read",
+                      file=sys.stderr)
+        rows.update({k: v for k, v in guest_rows.items() if k[0] not in guest_notes})
+        guest_notes.update({s: note for s in sections if s not in guest_notes})
+    if not rows:
+        print("xdpq bench: no guest rows to report", file=sys.stderr)
         return 1
-    rows, native = read_guest(guest_csv), read_native(os.path.join(out, "native.csv"))
+    native = read_native(os.path.join(out, "native.csv"))
     host = os.path.join(out, "host.txt")
     if os.path.exists(host):
         with open(host) as f:
@@ -410,7 +427,7 @@ def main():
             print_path_table(rows, section)
     for section in sections:
         if section not in PATH_SECTIONS:
-            print_other_table(rows, section)
+            print_other_table(rows, section, guest_notes[section])
     print_scaling(rows)
     print_native(native)
 
