@@ -19,8 +19,9 @@
  *
  * The first section also runs the scaling cases: standing queues of 1k to
  * 1M frames (skipped when the guest lacks the memory: every queued live
- * frame holds a page), random u64 ranks in the rbtree, and FIFO maps of 64
- * and 4096 sub-queues served round robin.
+ * frame holds a page), random u64 ranks in the rbtree, FIFO maps of 64
+ * and 4096 sub-queues served round robin, and PIFO ranks of 16 and 4096
+ * fairly queued flows instead of PIFO_FLOWS.
  *
  * A case runs once per round: load, then one offer of the standing
  * frames, a warm-up of a quarter of the measured frames and the measured
@@ -110,6 +111,8 @@ static const struct bench_case cases[] = {
 	     .scaling = true),
 	CASE("fifo_64k_64q", BENCH_FIFO, 1 << 16, 64, .scaling = true),
 	CASE("fifo_64k_4096q", BENCH_FIFO, 1 << 16, 4096, .scaling = true),
+	CASE("pifo_64k_16f", BENCH_PIFO, 1 << 16, 16, .scaling = true),
+	CASE("pifo_64k_4096f", BENCH_PIFO, 1 << 16, 4096, .scaling = true),
 };
 
 struct bench_frame {
@@ -591,6 +594,8 @@ static void report(const struct section *s, const struct bench_case *c, int rep,
 	csv_row(s, c, rep, "lost_pct", lost);
 	if (c->path != BENCH_DEVMAP) {
 		csv_row(s, c, rep, "depth", r->depth);
+		if (c->path != BENCH_RBTREE)	/* FIFO sub-queues, PIFO flows */
+			csv_row(s, c, rep, "flows", c->flows);
 		csv_row(s, c, rep, "timer_runs_per_s", runs);
 		csv_row(s, c, rep, "frames_per_run", per_run);
 		csv_row(s, c, rep, "tx_refused", r->tx_blocked);

@@ -154,8 +154,9 @@ def veth_points(rows, name_re, x_of):
     for case in ordered(rows, 1, lambda k: k[0] == "veth"):
         m = re.fullmatch(name_re, case)
         ns = median(rows, "veth", case, "ns_per_pkt")
-        if m and ns is not None:
-            points.append((x_of(m), ns))
+        x = x_of(m) if m else None
+        if x is not None and ns is not None:
+            points.append((x, ns))
     return sorted(points)
 
 
@@ -166,10 +167,24 @@ def queued_series(rows):
     return {name: pts for name, pts in series.items() if pts}
 
 
+# At 64k queued frames: the FIFO by its sub-queues, served round robin, and
+# the PIFO by the flows its fair queueing ranks (each case's "flows").
+FLOWS = [("fifo", "sub-queues", r"fifo_64k(?:_\d+q)?"),
+         ("pifo", "flows", r"pifo_64k(?:_\d+f)?")]
+
+
 def flows_series(rows):
-    """{name: [(sub-queues, ns/pkt)]} of the FIFO at 64k queued frames."""
-    points = veth_points(rows, r"fifo_64k(?:_(\d+)q)?", lambda m: int(m[1] or 1))
-    return {"fifo, 64k queued": points} if len(points) > 1 else {}
+    """{name: [(sub-queues or flows, ns/pkt)]} of the FLOWS cases."""
+    def flows_of(m):
+        flows = median(rows, "veth", m.string, "flows")
+        return None if flows is None else int(flows)
+
+    series = {}
+    for name, what, name_re in FLOWS:
+        points = veth_points(rows, name_re, flows_of)
+        if len(points) > 1:
+            series[f"{name}, {what}"] = points
+    return series
 
 
 def print_scaling(rows):
@@ -188,10 +203,11 @@ def print_scaling(rows):
             print(f"  not measured: {', '.join(missing)} (the guest lacks the memory: "
                   f"every queued live frame holds a 4 KiB page)")
     if flows:
-        print("\n== veth: ns per frame (median) by FIFO sub-queues, served round robin, "
-              "64k queued")
-        for x, ns in flows["fifo, 64k queued"]:
-            print(f"  {x:6} sub-queues {ns:8.0f}")
+        print("\n== veth: ns per frame (median) at 64k queued, by FIFO sub-queues "
+              "(round robin) and PIFO flows (fair queueing)")
+        for name, what, _ in FLOWS:
+            for x, ns in flows.get(f"{name}, {what}", []):
+                print(f"  {name:6} {x:6} {what:10} {ns:8.0f}")
 
 
 def label(n):
@@ -450,8 +466,8 @@ def main():
                  ("devmap", devmap_ns) if devmap_ns else None):
         plots.append("bench_queued.svg")
     if svg_lines(os.path.join(out, "bench_flows.svg"),
-                 "veth: ns per frame by FIFO sub-queues (64k queued, round robin), median",
-                 "sub-queues", "ns/pkt", flows_series(rows),
+                 "veth: ns per frame by FIFO sub-queues and PIFO flows (64k queued), median",
+                 "sub-queues or flows", "ns/pkt", flows_series(rows),
                  ("devmap", devmap_ns) if devmap_ns else None):
         plots.append("bench_flows.svg")
     native_series = {f"{c} {p}": sorted((q, stats(v)[1]) for (c2, p2, q), v in native.items()
