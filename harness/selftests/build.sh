@@ -63,7 +63,8 @@ for o in "$out"/xdpq_sched_*.bpf.o; do
 	fi
 done
 
-make -s -C "$lean" -j"$(nproc)" OUTPUT="$out" VMLINUX_BTF="$kobj/vmlinux" \
+make -s -C "$lean" -f Makefile -f "$here/lean.mk" -j"$(nproc)" OUTPUT="$out" \
+	VMLINUX_BTF="$kobj/vmlinux" \
 	CLANG=clang-19 LLC=llc-19 LLVM_STRIP=llvm-strip-19 \
 	LSKELS= LSKELS_EXTRA= LINKED_SKELS= TRUNNER_EXTRA_FILES= \
 	"$out/test_progs"
