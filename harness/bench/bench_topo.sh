@@ -10,9 +10,10 @@
 # In this one guest, eth1 is the hypervisor's NIC (the port) and eth0,
 # at the other end of the QEMU hub, is the outside world: the traffic
 # source and sink. A VM is a tap (bt_vma, bt_vmb) and a thread of
-# bench_topo_run on it, which reads every frame and, as a VM forwarding
-# traffic would, writes it back; a frame a VM writes runs through XDP on
-# its tap. Every hop between two devices is one XDP redirect:
+# bench_topo_run on it, on a CPU of its own (VM A on CPU 0, VM B on CPU
+# 1), which reads every frame and, as a VM forwarding traffic would,
+# writes it back; a frame a VM writes runs through XDP on its tap. Every
+# hop between two devices is one XDP redirect:
 #
 #   pvp   port-virtual-port: eth0 sends 64-byte frames, eth1 receives
 #         them, eth1 -> bt_vma, VM A sends each back, bt_vma -> eth1, and
