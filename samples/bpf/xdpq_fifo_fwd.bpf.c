@@ -4,11 +4,15 @@
  * xdp_fifo_enqueue runs on the ingress device and queues every frame in
  * the map with bpf_redirect_map(). Frames leave the map in a bpf_timer
  * callback: fwd_timer_cb() sends up to BUDGET frames to the egress device
- * per run and starts the timer again while it has work. Once it finds the
- * queue empty it returns: the map starts the timer when frames arrive, so
- * the enqueueing program leaves the timer alone.
+ * per run, with one xdp_packet_dequeue_send() (one map lock and one bulk
+ * for all of them), and starts the timer again while it has work. Once it
+ * finds the queue empty it returns: the map starts the timer when frames
+ * arrive, so the enqueueing program leaves the timer alone.
  *
- * See Documentation/bpf/map_xdp_queue.rst.
+ * A forwarder decides nothing per frame. A scheduler that does takes the
+ * frames one at a time with xdp_packet_dequeue() and passes each to
+ * xdp_packet_send() or xdp_packet_drop(): see "The timer pattern" in
+ * Documentation/bpf/map_xdp_queue.rst.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,13 +23,13 @@
 
 #define QUEUE_FRAMES	4096	/* frames the map holds at once */
 #define BUDGET		64	/* frames sent per timer run */
+#define RETRY_NS	100000000	/* a device that cannot send: 100 ms */
 
 #define EBUSY 16
 
-/* The dequeue kfuncs, from net/core/xdp_dequeue.c */
-struct xdp_frame *xdp_packet_dequeue(void *map, __u64 flags, __u64 *rank) __ksym;
-int xdp_packet_send(struct xdp_frame *frame, __u32 ifindex, __u64 flags) __ksym;
-void xdp_packet_flush(void) __ksym;
+/* From net/core/xdp_dequeue.c */
+int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_frames,
+			    __u64 *bytes) __ksym;
 
 /* Set by user space before attaching. It is resolved in the network
  * namespace the queue map was created in, that of the loading process.
@@ -55,30 +59,27 @@ struct {
 
 static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 {
-	struct xdp_frame *frame;
-	__u64 rank;
-	int i;
+	__u64 bytes = ~0ULL;	/* no byte budget */
+	int n;
 
-	for (i = 0; i < BUDGET; i++) {
-		frame = xdp_packet_dequeue(&fifo, 0, &rank);
-		/* Empty: the map starts this timer when frames arrive. */
-		if (!frame)
-			return 0;
-		/* The frame is ours until this call, which consumes it
-		 * whatever the outcome; failures show up as send_failed
-		 * in the map statistics. -EBUSY: the device is at its XDP
-		 * TX limit, the frame is back at the head of the queue, and
-		 * the completion that frees room starts this timer again.
-		 */
-		if (xdp_packet_send(frame, egress_ifindex, 0) == -EBUSY)
-			return 0;
-	}
-	/* Hand this run's frames to the driver now; the kernel would also
-	 * flush when the callback returns.
+	/* Frames the device refuses one by one (too long, or it is down)
+	 * are dropped and counted as send_failed in the map statistics.
 	 */
-	xdp_packet_flush();
-	/* The budget is used up: run again, after the softirqs waiting. */
-	bpf_timer_start(&t->timer, 0, 0);
+	n = xdp_packet_dequeue_send(&fifo, 0, egress_ifindex, BUDGET, &bytes);
+	if (n == BUDGET) {
+		/* Run again, after the softirqs waiting. */
+		bpf_timer_start(&t->timer, 0, 0);
+	} else if (n < 0 && n != -EBUSY) {
+		/* No device to send to (-ENODEV, -ENETUNREACH, -EOPNOTSUPP):
+		 * no frame was taken and nothing starts the timer.
+		 */
+		bpf_timer_start(&t->timer, RETRY_NS, 0);
+	}
+	/* Otherwise the queue ran empty, and the map starts this timer when
+	 * frames arrive; or the device reached its XDP TX limit (-EBUSY if
+	 * before the first frame), and the completion that frees room
+	 * starts it.
+	 */
 	return 0;
 }
 
