@@ -205,9 +205,11 @@ static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
  * device's next completion; a device without an XDP TX limit would give
  * no such completion, and its refused frames are dropped, as a devmap
  * does. Runs in the RCU section that looked the device up, so the device
- * and the frames' maps are alive. Returns how many frames went back.
+ * and the frames' maps are alive. Returns how many frames went back, and
+ * adds their bytes to *back_bytes if it is not NULL.
  */
-static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
+static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
+				unsigned int *back_bytes)
 {
 	struct net_device *dev = bq->dev;
 	int ret, sent, i, start, err = -ENOSPC;
@@ -232,6 +234,8 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 		bpf_timer_kick(bq->timer_map, bq->timer_value, XDP_PACKET_RETRY_NS);
 	for (i = bq->count - 1; i >= sent; i--) {
 		if (requeue) {
+			if (back_bytes)
+				*back_bytes += bq->q[i]->len;
 			xdpq_map_requeue(bq->q[i]);
 		} else {
 			xdpq_count(xdpq_frame_map(bq->q[i]), send_failed);
@@ -247,7 +251,7 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq)
 
 void xdp_packet_flush_bulk(void)
 {
-	xdp_packet_bulk_xmit(this_cpu_ptr(&xdp_packet_bulk));
+	xdp_packet_bulk_xmit(this_cpu_ptr(&xdp_packet_bulk), NULL);
 }
 
 /* The device ifindex names in q's namespace, under RCU. */
@@ -370,7 +374,7 @@ static int xdp_packet_bulk_prepare(struct xdp_packet_bulk *bq,
 				   const struct xdp_packet_sender *s)
 {
 	if (bq->count && bq->dev != s->dev)
-		xdp_packet_bulk_xmit(bq);
+		xdp_packet_bulk_xmit(bq, NULL);
 	return xdp_tx_limit_reserve(s->dev, s->timer_map, s->timer_value);
 }
 
@@ -476,17 +480,19 @@ static void xdp_packet_bulk_append(struct xdp_packet_bulk *bq,
  * the device's room, goes to the device at once, so that its XDP TX limit
  * counts them; any other is flushed with the caller's context, or at once
  * where nothing flushes (see xdp_caller_flushes()). Returns how many
- * frames the device's ring gave back (a tail of the bulk).
+ * frames the device's ring gave back (a tail of the bulk), as
+ * xdp_packet_bulk_xmit() does.
  */
 static int xdp_packet_bulk_appended(struct xdp_packet_bulk *bq,
-				    const struct xdp_packet_sender *s)
+				    const struct xdp_packet_sender *s,
+				    unsigned int *back_bytes)
 {
 	if (bq->count == XDP_PACKET_BULK_SIZE ||
 	    (s->txl && xdp_packet_room(s->txl, bq, s->dev) < 0))
-		return xdp_packet_bulk_xmit(bq);
+		return xdp_packet_bulk_xmit(bq, back_bytes);
 	xdp_set_send_pending();
 	if (!xdp_caller_flushes())
-		return xdp_packet_bulk_xmit(bq);
+		return xdp_packet_bulk_xmit(bq, back_bytes);
 	return 0;
 }
 
@@ -517,7 +523,7 @@ static int xdp_packet_xmit(struct xdpq_map *q, struct xdp_frame *frame,
 		bq->q[bq->count] = frame;
 		xdp_packet_bulk_add(bq, &s, q, bq->count + 1, frame->len);
 		/* Frames given back are a tail of the bulk: frame among them */
-		if (xdp_packet_bulk_appended(bq, &s))
+		if (xdp_packet_bulk_appended(bq, &s, NULL))
 			err = -EBUSY;
 	}
 	rcu_read_unlock();
@@ -700,15 +706,18 @@ __bpf_kfunc int xdp_packet_send(struct xdp_frame *frame, u32 ifindex,
  * room. Frames are taken while the device has room for them, counting
  * those staged for it on this CPU, as BQL counts: the last one may take
  * the device past its limit. The frames not taken stay at the head of the
- * sub-queue.
+ * sub-queue. Frames the device's ring gives back within the call go back
+ * to the head of their queue and do not count as taken, in the return
+ * value or in *@bytes; nor do frames staged before the call that the ring
+ * gives back with them.
  *
  * Return: The number of frames taken, 0 if the sub-queue is empty or
  * @max_frames or the budget is 0; -EBUSY if the device was over its XDP TX
- * limit, or its ring gave frames back, before the first frame; -EINVAL
- * for unknown @flags, -ERANGE for a sub-queue out of range, -EOPNOTSUPP
- * outside of a bpf_net_context, and the device errors of xdp_packet_send()
- * (e.g. -ENODEV) if the device cannot send at all, in which case no frame
- * is taken. *@bytes is 0 on error.
+ * limit before the first frame, or its ring gave back every frame taken;
+ * -EINVAL for unknown @flags, -ERANGE for a sub-queue out of range,
+ * -EOPNOTSUPP outside of a bpf_net_context, and the device errors of
+ * xdp_packet_send() (e.g. -ENODEV) if the device cannot send at all, in
+ * which case no frame is taken. *@bytes is 0 on error.
  */
 __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 					u32 ifindex, u32 max_frames,
@@ -719,7 +728,8 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 	u32 subq = flags & BPF_XDP_DEQUEUE_SUBQ_MASK;
 	struct xdpq_bulk_sum sum = {};
 	struct xdp_packet_sender s;
-	int n, err, taken = 0;
+	unsigned int back_bytes = 0;
+	int n, back, err, taken = 0;
 	u64 budget = *bytes;
 
 	*bytes = 0;
@@ -754,11 +764,20 @@ __bpf_kfunc int xdp_packet_dequeue_send(void *map__map, u64 flags,
 		}
 		xdp_packet_bulk_append(bq, &s, q, n, &sum, sum.bytes - before);
 		taken += n;
-		if (xdp_packet_bulk_appended(bq, &s))
+		back = xdp_packet_bulk_appended(bq, &s, &back_bytes);
+		if (back) {
+			/* A tail of the bulk, which may reach back before
+			 * this call: the frames are queued again.
+			 */
+			taken -= min(back, taken);
+			sum.bytes -= min_t(u64, back_bytes, sum.bytes);
 			err = -EBUSY;
-		/* Fewer without reaching max_bytes: the sub-queue is empty */
-		else if (n < want && sum.bytes < max_bytes)
+		} else if (n < want && sum.bytes < max_bytes) {
+			/* Fewer without reaching max_bytes: the sub-queue is
+			 * empty
+			 */
 			break;
+		}
 	}
 	rcu_read_unlock();
 	*bytes = sum.bytes;

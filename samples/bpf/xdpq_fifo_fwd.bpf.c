@@ -76,9 +76,9 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 		bpf_timer_start(&t->timer, RETRY_NS, 0);
 	}
 	/* Otherwise the queue ran empty, and the map starts this timer when
-	 * frames arrive; or the device reached its XDP TX limit (-EBUSY if
-	 * before the first frame), and the completion that frees room
-	 * starts it.
+	 * frames arrive; or the device reached its XDP TX limit, or its ring
+	 * gave frames back, which do not count as taken (-EBUSY if it took
+	 * none), and the completion that frees room starts it.
 	 */
 	return 0;
 }

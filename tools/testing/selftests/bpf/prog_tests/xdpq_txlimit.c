@@ -244,7 +244,8 @@ out:
 /* A scheduler to the tap, offered n frames tagged with their ids; the
  * tap's ring_full count before the offer in *ring_full.
  */
-static struct xdpq_txlimit *offer_tagged(int tap, int n, long long *ring_full)
+static struct xdpq_txlimit *offer_tagged(int tap, int n, long long *ring_full,
+					 bool bulk_send)
 {
 	struct xdpq_txlimit *skel;
 
@@ -255,6 +256,7 @@ static struct xdpq_txlimit *offer_tagged(int tap, int n, long long *ring_full)
 	if (!skel)
 		return NULL;
 	skel->bss->tag_ids = true;
+	skel->bss->bulk_send = bulk_send;
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, tap, n, true), "offer")) {
 		xdpq_txlimit__destroy(skel);
 		return NULL;
@@ -308,7 +310,7 @@ static void test_tun_ring_gives_back_in_order(void)
 	if (!reader)
 		goto out;
 	SYS(out, "ip link set dev xdpq_tap txqueuelen %d", ORDER_RING);
-	skel = offer_tagged(tap, ORDER_OFFERED, &ring_full);
+	skel = offer_tagged(tap, ORDER_OFFERED, &ring_full, false);
 	if (!skel)
 		goto out;
 	if (!read_all_in_order(reader, skel, ORDER_OFFERED))
@@ -334,9 +336,11 @@ out:
  * limit instead of handing the full ring another frame (a limit of
  * exactly what was in flight let one frame in at every such run, each
  * refused by the ring). Resumed, the reader gets every frame once, in
- * the order offered.
+ * the order offered. With bulk_send, xdp_packet_dequeue_send() counts
+ * only the frames the ring took: those it gave back are queued again, and
+ * the scheduler, which starts itself again after a full budget, stops.
  */
-static void test_tun_full_ring_stops_sender(void)
+static void test_tun_full_ring_stops_sender(bool bulk_send)
 {
 	long long ring_full, inflight;
 	struct xdpq_tap_reader *reader;
@@ -354,11 +358,19 @@ static void test_tun_full_ring_stops_sender(void)
 	usleep(50000);
 	WRITE_ONCE(reader->paused, true);
 	usleep(50000);
-	skel = offer_tagged(tap, FULL_OFFERED, &ring_full);
+	skel = offer_tagged(tap, FULL_OFFERED, &ring_full, bulk_send);
 	if (!skel)
 		goto out;
-	if (!ASSERT_TRUE(wait_for(&skel->bss->busy, 1, 2000), "stopped at the limit"))
+	if (bulk_send) {
+		/* Its first run took what the ring took: no -EBUSY */
+		if (!ASSERT_TRUE(wait_for(&skel->bss->sent, FULL_RING, 2000), "first run"))
+			goto out;
+		usleep(20000);
+		ASSERT_EQ(skel->bss->sent, FULL_RING, "taken: what the ring took");
+		ASSERT_EQ(skel->bss->busy, 0, "stopped without a refused run");
+	} else if (!ASSERT_TRUE(wait_for(&skel->bss->busy, 1, 2000), "stopped at the limit")) {
 		goto out;
+	}
 	usleep(20000);
 	ASSERT_EQ(txl_stat("xdpq_tap", "ring_full") - ring_full, 1, "ring full once");
 	inflight = txl_stat("xdpq_tap", "inflight");
@@ -378,7 +390,8 @@ static void test_tun_full_ring_stops_sender(void)
 	ASSERT_EQ(txl_stat("xdpq_tap", "inflight"), inflight, "the ring holds the same");
 
 	WRITE_ONCE(reader->paused, false);
-	read_all_in_order(reader, skel, FULL_OFFERED);
+	if (read_all_in_order(reader, skel, FULL_OFFERED) && bulk_send)
+		ASSERT_EQ(skel->bss->sent, FULL_OFFERED, "taken: each frame once");
 out:
 	tap_stop(reader);
 	xdpq_txlimit__destroy(skel);
@@ -804,7 +817,9 @@ void test_xdpq_txlimit(void)
 	if (test__start_subtest("tun_ring_gives_back_in_order"))
 		test_tun_ring_gives_back_in_order();
 	if (test__start_subtest("tun_full_ring_stops_sender"))
-		test_tun_full_ring_stops_sender();
+		test_tun_full_ring_stops_sender(false);
+	if (test__start_subtest("tun_full_ring_stops_bulk_sender"))
+		test_tun_full_ring_stops_sender(true);
 	if (test__start_subtest("tun_slow_scheduler_raises_limit"))
 		test_tun_slow_scheduler_raises_limit();
 	if (test__start_subtest("veth_limit_adapts"))
