@@ -3,8 +3,10 @@
  * property: strict priority orders by class, WFQ shares by weight, DRR
  * shares bytes equally between flows of different frame sizes, FQ-CoDel
  * drops under a standing queue and not without one, EDT paces a VM at
- * its rate, and the hierarchy keeps a VM's rate while another VM stalls. The target is a tap whose reader can pause, so that a
- * backlog forms in the scheduler's queue, not in the tap.
+ * its rate, the hierarchy keeps a VM's rate while another VM stalls, and
+ * the FIFO forwarder waits for its egress device and keeps the order.
+ * The target is a tap whose reader can pause, so that a backlog forms in
+ * the scheduler's queue, not in the tap.
  */
 #include <time.h>
 #include <net/if.h>
@@ -19,6 +21,7 @@
 #include "xdpq_sched_fq_codel.skel.h"
 #include "xdpq_sched_edt.skel.h"
 #include "xdpq_sched_hier.skel.h"
+#include "xdpq_sched_fifo_fwd.skel.h"
 #include "xdpq_tap.h"
 #include "../../../../../samples/bpf/xdpq_sched_vm.h"
 
@@ -483,6 +486,85 @@ out:
 	free(r);
 }
 
+#define FWD_FRAMES 200	/* more than three of the forwarder's runs */
+
+static bool wait_depth(struct bpf_map *queue, __u64 want, int ms)
+{
+	while (ms-- > 0 && queue_stats(queue).depth != want)
+		usleep(1000);
+	return queue_stats(queue).depth == want;
+}
+
+/* Offer FWD_FRAMES frames tagged from tag on */
+static int offer_tagged(struct bpf_program *prog, int ifindex, __u32 tag)
+{
+	int i, err = 0;
+
+	for (i = 0; i < FWD_FRAMES && !err; i++) {
+		struct test_frame f = { .tag = tag + i, .len = 128 };
+
+		err = offer(prog, ifindex, &f, 1);
+	}
+	return err;
+}
+
+/* xdpq_fifo_fwd waits for a device it cannot send to: frames queued while
+ * the egress device does not exist stay queued. Once it names a device,
+ * the next retry takes them, a run of the forwarder's budget starting the
+ * next: with the device down, all are dropped as send_failed. Once it is
+ * up, frames leave in the order they came.
+ */
+static void test_fifo_fwd(void)
+{
+	struct xdpq_tap_reader *r = calloc(1, sizeof(*r));
+	struct xdpq_sched_fifo_fwd *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	int tap, i;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	tap = tap_up(&nstoken, r, false);
+	if (tap < 0)
+		goto out;
+	skel = xdpq_sched_fifo_fwd__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "load"))
+		goto out;
+	/* egress_ifindex is 0, no device's */
+	if (!ASSERT_OK(init_timer(skel->progs.xdp_fifo_timer_init), "init") ||
+	    !ASSERT_OK(offer_tagged(skel->progs.xdp_fifo_enqueue, tap, 0), "offer"))
+		goto out;
+	usleep(300000);
+	st = queue_stats(skel->maps.fifo);
+	ASSERT_EQ(st.depth, FWD_FRAMES, "queued while there is no device");
+	ASSERT_EQ(st.sent + st.send_failed, 0, "none taken");
+
+	if (!ASSERT_OK(system("ip link set dev " TAP " down"), "tap down"))
+		goto out;
+	WRITE_ONCE(skel->bss->egress_ifindex, tap);
+	ASSERT_TRUE(wait_depth(skel->maps.fifo, 0, 5000), "taken at the retry");
+	st = queue_stats(skel->maps.fifo);
+	ASSERT_EQ(st.send_failed, FWD_FRAMES, "all dropped, the device is down");
+
+	if (!ASSERT_OK(system("ip link set dev " TAP " up"), "tap up") ||
+	    !ASSERT_OK(offer_tagged(skel->progs.xdp_fifo_enqueue, tap, FWD_FRAMES), "offer"))
+		goto out;
+	if (!ASSERT_TRUE(wait_frames(r, FWD_FRAMES, 20000), "all read"))
+		goto out;
+	for (i = 0; i < FWD_FRAMES; i++)
+		if (!ASSERT_EQ(r->tags[i], FWD_FRAMES + i, "in order"))
+			break;
+	st = queue_stats(skel->maps.fifo);
+	ASSERT_EQ(st.enqueued, 2 * FWD_FRAMES, "enqueued");
+	ASSERT_EQ(st.sent, FWD_FRAMES, "sent");
+	ASSERT_EQ(st.send_failed, FWD_FRAMES, "send_failed");
+	ASSERT_EQ(st.depth, 0, "queue drained");
+out:
+	xdpq_sched_fifo_fwd__destroy(skel);
+	tap_down(nstoken, r);
+	free(r);
+}
+
 #define EDT_FRAME 128
 #define EDT_PPS 500
 #define EDT_BURST 10
@@ -698,4 +780,6 @@ void test_xdpq_schedulers(void)
 		test_vm_lookup();
 	if (test__start_subtest("hier_flow_share"))
 		test_hier_flow_share();
+	if (test__start_subtest("fifo_fwd"))
+		test_fifo_fwd();
 }
