@@ -844,7 +844,8 @@ __bpf_kfunc void xdp_packet_drop(struct xdp_frame *frame)
  * xdp_packet_flush() - Flush the frames sent so far
  *
  * Hands the frames that xdp_packet_send() put on the devices' bulk queues
- * to the devices, like xdp_do_flush() does at the end of a NAPI poll.
+ * to the devices, like xdp_do_flush() does at the end of a NAPI poll. Not
+ * for devmap programs (see xdp_packet_kfunc_filter()).
  */
 __bpf_kfunc void xdp_packet_flush(void)
 {
@@ -892,9 +893,27 @@ BTF_ID_FLAGS(func, xdp_tx_budget)
 BTF_ID_FLAGS(func, xdp_packet_load_bytes, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(xdp_packet_kfunc_ids)
 
+BTF_ID_LIST_SINGLE(xdp_packet_flush_btf_id, func, xdp_packet_flush)
+
+/* A devmap program runs within xdp_do_flush(), on the devmap bulk being
+ * flushed, which is still on its flush list: a flush from there would
+ * hand that bulk to the device again, and run the program on it again.
+ * Its sends need no flush: outside of a timer callback they go to the
+ * device at once.
+ */
+static int xdp_packet_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	/* An extension has its target's expected_attach_type by now */
+	if (kfunc_id == xdp_packet_flush_btf_id[0] &&
+	    prog->expected_attach_type == BPF_XDP_DEVMAP)
+		return -EACCES;
+	return 0;
+}
+
 static const struct btf_kfunc_id_set xdp_packet_kfunc_set = {
-	.owner = THIS_MODULE,
-	.set   = &xdp_packet_kfunc_ids,
+	.owner  = THIS_MODULE,
+	.set    = &xdp_packet_kfunc_ids,
+	.filter = xdp_packet_kfunc_filter,
 };
 
 static int __init xdp_packet_kfunc_init(void)

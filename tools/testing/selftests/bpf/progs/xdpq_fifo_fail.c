@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Programs the verifier must refuse: every frame taken from a queue map
  * is sent or dropped exactly once, on every path, only XDP programs and
- * their timer callbacks may take them, and only from XDP queue maps.
+ * their timer callbacks may take them, and only from XDP queue maps; a
+ * devmap program, which runs within a flush, may not flush.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -288,6 +289,14 @@ int lookup_from_bpf(struct xdp_md *ctx)
 	__u32 key = 0;
 
 	return bpf_map_lookup_elem(&fifo, &key) ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp/devmap")
+__failure __msg("calling kernel function xdp_packet_flush is not allowed")
+int flush_from_devmap_prog(struct xdp_md *ctx)
+{
+	xdp_packet_flush();
+	return XDP_PASS;
 }
 
 char _license[] SEC("license") = "GPL";
