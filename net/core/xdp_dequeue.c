@@ -174,7 +174,9 @@ void __xdp_timer_waiters_wake(struct list_head *waiters)
  * Only BH-disabled contexts use it, so a CPU's bulk has one user at a time.
  * Its frames count against the device's XDP TX limit from the moment they
  * join it, so the bulk can be larger than a devmap's without letting a
- * device go further over its limit.
+ * device go further over its limit. It still reaches ndo_xdp_xmit() in
+ * calls of DEV_MAP_BULK_SIZE frames at most, as from a devmap: drivers
+ * size their per-call state by it.
  */
 #define XDP_PACKET_BULK_SIZE 64
 /* A ring full of other traffic gives no XDP completion to wait for. */
@@ -212,21 +214,29 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 				unsigned int *back_bytes)
 {
 	struct net_device *dev = bq->dev;
-	int ret, sent, i, start, err = -ENOSPC;
+	int ret = 0, sent, i, start, err = -ENOSPC;
 	bool requeue;
 
 	xdp_clear_send_pending();
 	if (!bq->count)
 		return 0;
-	ret = dev->netdev_ops->ndo_xdp_xmit(dev, bq->count, bq->q,
-					    XDP_XMIT_FLUSH);
-	sent = max(ret, 0);
+	/* Each call flushes: a call the ring cuts short ends the bulk. */
+	for (sent = 0; sent < bq->count; sent += ret) {
+		int n = min_t(int, bq->count - sent, DEV_MAP_BULK_SIZE);
+
+		ret = dev->netdev_ops->ndo_xdp_xmit(dev, n, bq->q + sent,
+						    XDP_XMIT_FLUSH);
+		if (ret < n) {
+			sent += max(ret, 0);
+			break;
+		}
+	}
 	for (i = 0, start = 0; start < sent; start = bq->runs[i++].end)
 		xdpq_add(bq->runs[i].map, sent,
 			 min_t(int, bq->runs[i].end, sent) - start);
 	bq->nr_runs = 0;
 
-	/* ret < 0: the device failed the whole bulk (e.g. it is down) */
+	/* ret < 0: the device failed a call's frames (e.g. it is down) */
 	if (ret >= 0 && sent < bq->count)
 		err = xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
 	requeue = !err || err == -EAGAIN;

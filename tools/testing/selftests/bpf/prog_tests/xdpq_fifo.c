@@ -439,7 +439,8 @@ static void *offer_on_cpu(void *arg)
 
 /* Forward FWD_FRAMES through the queue to veth_src, offered from nr_cpus
  * CPUs at once while the timer dequeues, one frame at a time or with
- * xdp_packet_dequeue_send() (batch): nothing lost, nothing duplicated.
+ * xdp_packet_dequeue_send() (batch): nothing lost, nothing duplicated,
+ * and the device handed no more frames at a time than a devmap hands it.
  */
 static void timer_fwd_veth(int nr_cpus, bool batch)
 {
@@ -454,6 +455,9 @@ static void timer_fwd_veth(int nr_cpus, bool batch)
 	if (!nstoken)
 		goto out;
 	skel->bss->fwd_batch = batch;
+	skel->links.count_xmit_frames = bpf_program__attach(skel->progs.count_xmit_frames);
+	if (!ASSERT_OK_PTR(skel->links.count_xmit_frames, "attach xmit counter"))
+		goto out;
 
 	for (i = 0; i < nr_cpus; i++) {
 		args[i] = (struct offer_args){ .skel = skel, .ifindex = src, .cpu = i,
@@ -478,6 +482,8 @@ static void timer_fwd_veth(int nr_cpus, bool batch)
 	ASSERT_EQ(st.depth, 0, "depth");
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, FWD_FRAMES, "rx_frames");
+	/* Bulks of up to 64 frames, handed over 16 at a time (DEV_MAP_BULK_SIZE) */
+	ASSERT_EQ(skel->bss->xmit_max_frames, 16, "most frames per ndo_xdp_xmit()");
 out:
 	xdpq_fifo__destroy(rx);
 	xdpq_fifo__destroy(skel);

@@ -345,6 +345,19 @@ int BPF_PROG(trace_redirect_err, const struct net_device *dev,
 	return 0;
 }
 
+/* The most frames a call of veth's ndo_xdp_xmit() was handed: a send
+ * bulk holds more than drivers size their per-call state for.
+ */
+__u32 xmit_max_frames;
+
+SEC("fentry/veth_ndo_xdp_xmit")
+int BPF_PROG(count_xmit_frames, struct net_device *dev, int n)
+{
+	if (n > xmit_max_frames)
+		xmit_max_frames = n;
+	return 0;
+}
+
 /* Every test frame given back to its memory allocator, whoever frees it:
  * a queue map being freed, a failed send, xdp_packet_drop().
  */
