@@ -19,8 +19,9 @@
  *
  * Lifetime. The limit is allocated by xdp_tx_limit_enable() and freed
  * after an RCU grace period when the device unregisters (netdev
- * notifier); the waiters are woken then, so no map stays pinned by a
- * device that is gone. Its counters show in sysfs, under
+ * notifier), not when it moves to another network namespace; the
+ * waiters are woken then, so no map stays pinned by a device that is
+ * gone. Its counters show in sysfs, under
  * /sys/class/net/<dev>/xdp_tx_limit/.
  */
 #include <linux/bpf.h>
@@ -287,7 +288,11 @@ static int xdp_tx_limit_netdev_event(struct notifier_block *nb,
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (event == NETDEV_UNREGISTER)
+	/* A device moving to another namespace leaves the old one with
+	 * NETDEV_UNREGISTER too, but stays registered: it keeps its limit,
+	 * which its driver enabled once, at registration.
+	 */
+	if (event == NETDEV_UNREGISTER && dev->reg_state != NETREG_REGISTERED)
 		xdp_tx_limit_free(dev);
 	return NOTIFY_DONE;
 }

@@ -527,6 +527,30 @@ out:
 	leave_ns(nstoken);
 }
 
+#define NS_MOVE "xdpq_txlimit_move"
+
+/* Moving a device to another netns unregisters it from the old one
+ * (NETDEV_UNREGISTER) without unregistering it: it keeps its limit.
+ */
+static void test_netns_move_keeps_limit(void)
+{
+	struct nstoken *nstoken = NULL;
+
+	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
+		goto out;
+	SYS(out, "ip netns add " NS_MOVE);
+	SYS(out, "ip link add veth_mv type veth peer name veth_mv_peer");
+	if (!ASSERT_EQ(txl_stat("veth_mv_peer", "limit"), LIMIT_MIN, "limit before"))
+		goto out;
+	SYS(out, "ip link set veth_mv_peer netns " NS_MOVE);
+	SYS(out, "ip -n " NS_MOVE " link set veth_mv_peer netns " NS);
+	ASSERT_EQ(txl_stat("veth_mv_peer", "limit"), LIMIT_MIN, "limit after the moves");
+	ASSERT_EQ(txl_stat("veth_mv_peer", "inflight"), 0, "nothing in flight");
+out:
+	SYS_NOFAIL("ip netns del " NS_MOVE);
+	leave_ns(nstoken);
+}
+
 /* A high-priority frame queued behind a backlog waits for at most what
  * is in flight at the target (its limit, one frame over), not for a full
  * ring. The reader is slow, so the scheduler sleeps at the limit most of
@@ -824,6 +848,8 @@ void test_xdpq_txlimit(void)
 		test_tun_slow_scheduler_raises_limit();
 	if (test__start_subtest("veth_limit_adapts"))
 		test_veth_limit_adapts();
+	if (test__start_subtest("netns_move_keeps_limit"))
+		test_netns_move_keeps_limit();
 	if (test__start_subtest("priority_through_saturated_target"))
 		test_priority_through_saturated_target();
 	if (test__start_subtest("shared_ring_with_stack"))
