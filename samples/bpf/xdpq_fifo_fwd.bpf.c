@@ -84,8 +84,8 @@ static int fwd_timer_cb(void *map, __u32 *key, struct fwd_timer *t)
 }
 
 /* Run once by user space (BPF_PROG_TEST_RUN) before attaching. The timer
- * callback must be set by an XDP program: only then does it run in a
- * bpf_net_context and may it send frames. Its first run finds the queue
+ * callback must be set by an XDP program (or an extension of one): only
+ * then does it run in a bpf_net_context and may it send frames. Its first run finds the queue
  * empty and waits for frames.
  */
 SEC("xdp")

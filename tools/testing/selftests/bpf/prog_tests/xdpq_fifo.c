@@ -18,6 +18,8 @@
 #include "xdpq_fifo.skel.h"
 #include "xdpq_tap.h"
 #include "xdpq_fifo_fail.skel.h"
+#include "xdpq_ext_dispatcher.skel.h"
+#include "xdpq_ext.skel.h"
 
 #define NS "xdpq_fifo"
 #define BATCH 64
@@ -491,6 +493,55 @@ out:
 	SYS_NOFAIL("ip netns del " NS);
 }
 
+#define EXT_FRAMES 1000
+
+/* The sample forwarder loaded as an extension (freplace) of another XDP
+ * program, as the libxdp dispatcher loads programs: its timer callback
+ * sends, as an XDP program's does, all frames to veth_src.
+ */
+static void test_timer_fwd_freplace(void)
+{
+	struct xdpq_ext_dispatcher *disp = NULL;
+	struct bpf_xdp_queue_stats st;
+	struct nstoken *nstoken;
+	struct xdpq_fifo *rx = NULL;
+	struct xdpq_ext *ext = NULL;
+	int src, disp_fd;
+
+	nstoken = veth_ns(&src);
+	if (!nstoken)
+		goto out;
+	rx = rx_counter();
+	disp = xdpq_ext_dispatcher__open_and_load();
+	if (!rx || !ASSERT_OK_PTR(disp, "dispatcher"))
+		goto out;
+	disp_fd = bpf_program__fd(disp->progs.xdpq_ext_dispatcher);
+	ext = xdpq_ext__open();
+	if (!ASSERT_OK_PTR(ext, "open ext") ||
+	    !ASSERT_OK(bpf_program__set_attach_target(ext->progs.xdpq_ext_enqueue, disp_fd,
+						      "xdpq_ext_slot"), "attach target") ||
+	    !ASSERT_OK(xdpq_ext__load(ext), "load ext"))
+		goto out;
+	ext->bss->egress_ifindex = src;
+	ext->links.xdpq_ext_enqueue = bpf_program__attach_freplace(ext->progs.xdpq_ext_enqueue,
+								   disp_fd, "xdpq_ext_slot");
+	if (!ASSERT_OK_PTR(ext->links.xdpq_ext_enqueue, "attach ext") ||
+	    !ASSERT_OK(offer_frames(disp->progs.xdpq_ext_dispatcher, src, EXT_FRAMES), "offer"))
+		goto out;
+	ASSERT_TRUE(wait_u64(&rx->bss->rx_frames, EXT_FRAMES), "veth_dst got all");
+	if (!ASSERT_OK(read_stats(ext->maps.fifo, BPF_XDP_QUEUE_TOTAL, &st), "stats"))
+		goto out;
+	ASSERT_EQ(st.enqueued, EXT_FRAMES, "enqueued");
+	ASSERT_EQ(st.sent, EXT_FRAMES, "sent");
+	ASSERT_EQ(st.depth, 0, "depth");
+out:
+	xdpq_ext__destroy(ext);
+	xdpq_ext_dispatcher__destroy(disp);
+	xdpq_fifo__destroy(rx);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
 #define DS_FRAMES 100	/* 50 in each of two sub-queues */
 
 /* One xdp_packet_dequeue_send() from sub-queue subq (flags) to the
@@ -859,6 +910,8 @@ void test_xdpq_fifo(void)
 		timer_fwd_veth(2, false);
 	if (test__start_subtest("timer_fwd_veth_batch"))
 		timer_fwd_veth(2, true);
+	if (test__start_subtest("timer_fwd_freplace"))
+		test_timer_fwd_freplace();
 	if (test__start_subtest("timer_waits_for_frames"))
 		test_timer_waits_for_frames(false);
 	if (test__start_subtest("timer_waits_for_frames_next_subq"))
