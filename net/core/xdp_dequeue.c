@@ -666,9 +666,14 @@ __bpf_kfunc s64 xdp_packet_nr_queued(void *map__map, u64 flags)
  * its ring gave back frames of the bulk flushed with this one, given back
  * to the head of the queue it came from, behind the frames sent before it.
  *
- * Return: 0 on success; -EBUSY if the device is over its XDP TX limit or
- * its ring is full: the frame is back in its queue, and the timer whose
- * callback called this is started again once the device has room;
+ * Return: 0 once the frame is on the bulk. A flush, later or within this
+ * call, may still see the driver refuse it: a device without an XDP TX
+ * limit then drops it, counted as send_failed, as a devmap would, and so
+ * does any device whose ndo_xdp_xmit() fails the call with an error.
+ * -EBUSY if the device is over its XDP TX limit or its ring is full: the
+ * frame is back in its queue (dropped as send_failed in the rare case the
+ * queue has no memory to take it back), and the timer whose callback
+ * called this is started again once the device has room;
  * otherwise a negative errno and the frame was freed: -EINVAL for unknown
  * @flags, -ENODEV if @ifindex was not found, -ENETUNREACH if the namespace
  * is gone, or the errors of the device's readiness checks (e.g.
