@@ -21,6 +21,9 @@
  *
  * Every byte reported as queued must be reported as completed exactly
  * once, and frames dropped instead of transmitted count as completed.
+ * The driver's ndo_xdp_xmit() must take any number of frames in a call:
+ * the XDP queue maps hand a device with a limit their send bulk (64
+ * frames) at once, where a devmap's calls hold 16 (DEV_MAP_BULK_SIZE).
  * A byte limit can exceed what a ring of descriptors holds (small frames,
  * or skbs sharing the ring): a full ring caps the limit a byte below the
  * bytes in flight when it refused a frame, so the scheduler waits for a

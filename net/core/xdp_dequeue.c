@@ -174,9 +174,10 @@ void __xdp_timer_waiters_wake(struct list_head *waiters)
  * Only BH-disabled contexts use it, so a CPU's bulk has one user at a time.
  * Its frames count against the device's XDP TX limit from the moment they
  * join it, so the bulk can be larger than a devmap's without letting a
- * device go further over its limit. It still reaches ndo_xdp_xmit() in
- * calls of DEV_MAP_BULK_SIZE frames at most, as from a devmap: drivers
- * size their per-call state by it.
+ * device go further over its limit. A device with a limit takes it in
+ * one ndo_xdp_xmit() call (xdp_tx_limit_enable() asks that of its
+ * driver); any other in calls of DEV_MAP_BULK_SIZE frames at most, as
+ * from a devmap: drivers size their per-call state by it.
  */
 #define XDP_PACKET_BULK_SIZE 64
 /* A ring full of other traffic gives no XDP completion to wait for. */
@@ -215,14 +216,16 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 {
 	struct net_device *dev = bq->dev;
 	int ret = 0, sent, i, start, err = -ENOSPC;
+	int call_max;
 	bool requeue;
 
 	xdp_clear_send_pending();
 	if (!bq->count)
 		return 0;
+	call_max = xdp_tx_limit(dev) ? XDP_PACKET_BULK_SIZE : DEV_MAP_BULK_SIZE;
 	/* Each call flushes: a call the ring cuts short ends the bulk. */
 	for (sent = 0; sent < bq->count; sent += ret) {
-		int n = min_t(int, bq->count - sent, DEV_MAP_BULK_SIZE);
+		int n = min_t(int, bq->count - sent, call_max);
 
 		ret = dev->netdev_ops->ndo_xdp_xmit(dev, n, bq->q + sent,
 						    XDP_XMIT_FLUSH);

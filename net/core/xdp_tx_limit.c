@@ -238,6 +238,8 @@ static const struct attribute_group xdp_tx_limit_group = {
  * xdp_tx_limit_enable() - Give a device an XDP TX limit
  * @dev: A registered device that reports XDP TX completions.
  *
+ * Its ndo_xdp_xmit() must take bulks of any size: the XDP queue maps
+ * hand a device with a limit up to 64 frames in a call.
  * Called under RTNL; the limit lasts until the device unregisters.
  *
  * Return: 0, or -ENOMEM.

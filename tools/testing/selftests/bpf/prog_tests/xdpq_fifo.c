@@ -442,7 +442,8 @@ static void *offer_on_cpu(void *arg)
 /* Forward FWD_FRAMES through the queue to veth_src, offered from nr_cpus
  * CPUs at once while the timer dequeues, one frame at a time or with
  * xdp_packet_dequeue_send() (batch): nothing lost, nothing duplicated,
- * and the device handed no more frames at a time than a devmap hands it.
+ * and the device, which has an XDP TX limit, handed more frames at a time
+ * than a devmap hands it, up to the 64 of a send bulk.
  */
 static void timer_fwd_veth(int nr_cpus, bool batch)
 {
@@ -484,8 +485,49 @@ static void timer_fwd_veth(int nr_cpus, bool batch)
 	ASSERT_EQ(st.depth, 0, "depth");
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, FWD_FRAMES, "rx_frames");
-	/* Bulks of up to 64 frames, handed over 16 at a time (DEV_MAP_BULK_SIZE) */
-	ASSERT_EQ(skel->bss->xmit_max_frames, 16, "most frames per ndo_xdp_xmit()");
+	/* Test frames of 126 bytes: the lowest limit lets 24 through */
+	ASSERT_GT(skel->bss->xmit_max_frames, 16, "most frames per ndo_xdp_xmit()");
+	ASSERT_LE(skel->bss->xmit_max_frames, 64, "most frames per ndo_xdp_xmit()");
+out:
+	xdpq_fifo__destroy(rx);
+	xdpq_fifo__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
+/* A device without an XDP TX limit, a bond over veth_src, gets the send
+ * bulk in calls of 16 frames at most (DEV_MAP_BULK_SIZE), as from a
+ * devmap; the bond hands veth_src one frame at a time. Nothing limits the
+ * timer's runs to fewer frames than a batch, so calls of 16 are made.
+ */
+static void test_timer_fwd_bond(void)
+{
+	struct xdpq_fifo *skel = NULL, *rx = NULL;
+	struct nstoken *nstoken;
+	int src, bond;
+
+	nstoken = veth_ns(&src);
+	if (!nstoken)
+		goto out;
+	SYS(out, "ip link add bond_fwd type bond mode active-backup");
+	SYS(out, "ip link set dev veth_src down");
+	SYS(out, "ip link set dev veth_src master bond_fwd");
+	SYS(out, "ip link set dev bond_fwd up");
+	bond = if_nametoindex("bond_fwd");
+	skel = fwd_start(bond);
+	rx = rx_counter();
+	if (!skel || !rx)
+		goto out;
+	skel->links.count_bond_xmit_frames =
+		bpf_program__attach(skel->progs.count_bond_xmit_frames);
+	skel->links.count_xmit_frames = bpf_program__attach(skel->progs.count_xmit_frames);
+	if (!ASSERT_OK_PTR(skel->links.count_bond_xmit_frames, "attach bond counter") ||
+	    !ASSERT_OK_PTR(skel->links.count_xmit_frames, "attach veth counter") ||
+	    !fwd_frames(skel, src, FWD_FRAMES))
+		goto out;
+	ASSERT_TRUE(wait_u64(&rx->bss->rx_frames, FWD_FRAMES), "veth_dst got all");
+	ASSERT_EQ(skel->bss->bond_xmit_max_frames, 16, "most frames per bond call");
+	ASSERT_EQ(skel->bss->xmit_max_frames, 1, "most frames per veth call");
 out:
 	xdpq_fifo__destroy(rx);
 	xdpq_fifo__destroy(skel);
@@ -910,6 +952,8 @@ void test_xdpq_fifo(void)
 		timer_fwd_veth(2, false);
 	if (test__start_subtest("timer_fwd_veth_batch"))
 		timer_fwd_veth(2, true);
+	if (test__start_subtest("timer_fwd_bond"))
+		test_timer_fwd_bond();
 	if (test__start_subtest("timer_fwd_freplace"))
 		test_timer_fwd_freplace();
 	if (test__start_subtest("timer_waits_for_frames"))

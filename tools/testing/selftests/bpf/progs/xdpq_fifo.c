@@ -345,16 +345,26 @@ int BPF_PROG(trace_redirect_err, const struct net_device *dev,
 	return 0;
 }
 
-/* The most frames a call of veth's ndo_xdp_xmit() was handed: a send
- * bulk holds more than drivers size their per-call state for.
+/* The most frames a call of ndo_xdp_xmit() was handed, by veth (a device
+ * with an XDP TX limit) and by bonding (one without): a send bulk holds
+ * more than a devmap's, which drivers may size their per-call state by.
  */
 __u32 xmit_max_frames;
+__u32 bond_xmit_max_frames;
 
 SEC("fentry/veth_ndo_xdp_xmit")
 int BPF_PROG(count_xmit_frames, struct net_device *dev, int n)
 {
 	if (n > xmit_max_frames)
 		xmit_max_frames = n;
+	return 0;
+}
+
+SEC("fentry/bond_xdp_xmit")
+int BPF_PROG(count_bond_xmit_frames, struct net_device *dev, int n)
+{
+	if (n > bond_xmit_max_frames)
+		bond_xmit_max_frames = n;
 	return 0;
 }
 
