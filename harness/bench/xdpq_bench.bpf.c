@@ -4,8 +4,9 @@
  *
  *   bench_devmap   redirects every frame into a devmap: the baseline, XDP
  *                  forwarding as it is without xdpq.
- *   bench_enqueue  queues every frame in the case's queue map, with the key
- *                  a scheduler would give it, and arms the timer.
+ *   bench_enqueue_{fifo,pifo,rbtree}
+ *                  queues every frame in the case's queue map, with the
+ *                  key a scheduler would give it, and arms the timer.
  *   the timer      bench_timer_cb() takes frames out and sends them to
  *                  target_ifindex with xdp_packet_dequeue_send(), in the
  *                  pattern of samples/bpf/xdpq_fifo_fwd.bpf.c: what a
@@ -287,16 +288,36 @@ static __always_inline __u64 bench_rbtree_rank(__u64 seq)
 	return bpf_ktime_get_ns() + bench_below(bench_hash(seq), EDT_HORIZON_NS);
 }
 
-SEC("xdp")
-int bench_enqueue(struct xdp_md *ctx)
+/* One enqueue program per path, as a scheduler has one: the path is a
+ * constant, not a branch on bench_path that bench_devmap does not take.
+ */
+static __always_inline int bench_enqueue(enum bench_path path)
 {
 	if (standing && !armed)
 		bench_arm();
-	if (bench_path == BENCH_FIFO)
+	if (path == BENCH_FIFO)
 		return bpf_redirect_map(&fifo, nr_flows > 1 ? next_seq++ % nr_flows : 0, 0);
-	if (bench_path == BENCH_PIFO)
+	if (path == BENCH_PIFO)
 		return bpf_redirect_map(&pifo, bench_pifo_rank(next_seq++), 0);
 	return bpf_redirect_map(&rbtree, bench_rbtree_rank(next_seq++), 0);
+}
+
+SEC("xdp")
+int bench_enqueue_fifo(struct xdp_md *ctx)
+{
+	return bench_enqueue(BENCH_FIFO);
+}
+
+SEC("xdp")
+int bench_enqueue_pifo(struct xdp_md *ctx)
+{
+	return bench_enqueue(BENCH_PIFO);
+}
+
+SEC("xdp")
+int bench_enqueue_rbtree(struct xdp_md *ctx)
+{
+	return bench_enqueue(BENCH_RBTREE);
 }
 
 SEC("xdp")

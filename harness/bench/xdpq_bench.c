@@ -511,8 +511,13 @@ static bool case_run(const struct section *s, const struct bench_case *c,
 		     struct xdpq_bench *skel, __u32 n, struct bench_result *r,
 		     struct profile_window *window)
 {
-	struct bpf_program *prog = c->path == BENCH_DEVMAP ? skel->progs.bench_devmap
-							   : skel->progs.bench_enqueue;
+	struct bpf_program *progs[] = {
+		[BENCH_DEVMAP] = skel->progs.bench_devmap,
+		[BENCH_FIFO] = skel->progs.bench_enqueue_fifo,
+		[BENCH_PIFO] = skel->progs.bench_enqueue_pifo,
+		[BENCH_RBTREE] = skel->progs.bench_enqueue_rbtree,
+	};
+	struct bpf_program *prog = progs[c->path];
 	__u64 *received = &s->ends->bss->received;
 	__u32 warm = n / 4, total = c->depth + warm + n;
 	double start, end;
