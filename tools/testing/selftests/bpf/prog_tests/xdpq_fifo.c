@@ -419,6 +419,16 @@ static struct nstoken *fwd_veth(struct xdpq_fifo **skel, struct xdpq_fifo **rx, 
 	return NULL;
 }
 
+/* Undo veth_ns() or fwd_veth(), whatever part of it was done. */
+static void fwd_veth_end(struct xdpq_fifo *skel, struct xdpq_fifo *rx,
+			 struct nstoken *nstoken)
+{
+	xdpq_fifo__destroy(rx);
+	xdpq_fifo__destroy(skel);
+	close_netns(nstoken);
+	SYS_NOFAIL("ip netns del " NS);
+}
+
 #define FWD_FRAMES 10000
 
 struct offer_args {
@@ -489,10 +499,7 @@ static void timer_fwd_veth(int nr_cpus, bool batch)
 	ASSERT_GT(skel->bss->xmit_max_frames, 16, "most frames per ndo_xdp_xmit()");
 	ASSERT_LE(skel->bss->xmit_max_frames, 64, "most frames per ndo_xdp_xmit()");
 out:
-	xdpq_fifo__destroy(rx);
-	xdpq_fifo__destroy(skel);
-	close_netns(nstoken);
-	SYS_NOFAIL("ip netns del " NS);
+	fwd_veth_end(skel, rx, nstoken);
 }
 
 /* A device without an XDP TX limit, a bond over veth_src, gets the send
@@ -529,10 +536,7 @@ static void test_timer_fwd_bond(void)
 	ASSERT_EQ(skel->bss->bond_xmit_max_frames, 16, "most frames per bond call");
 	ASSERT_EQ(skel->bss->xmit_max_frames, 1, "most frames per veth call");
 out:
-	xdpq_fifo__destroy(rx);
-	xdpq_fifo__destroy(skel);
-	close_netns(nstoken);
-	SYS_NOFAIL("ip netns del " NS);
+	fwd_veth_end(skel, rx, nstoken);
 }
 
 #define EXT_FRAMES 1000
@@ -721,10 +725,7 @@ static void test_dequeue_send(void)
 	ASSERT_EQ(rx->bss->rx_order_errors, 0, "order per sub-queue");
 	ASSERT_GT(ds_stopped_short, 0, "calls stopped short at the limit");
 out:
-	xdpq_fifo__destroy(rx);
-	xdpq_fifo__destroy(skel);
-	close_netns(nstoken);
-	SYS_NOFAIL("ip netns del " NS);
+	fwd_veth_end(skel, rx, nstoken);
 }
 
 /* The forwarder never polls: its timer runs when frames arrive in the
@@ -763,10 +764,7 @@ static void test_timer_waits_for_frames(bool find_subq)
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(rx->bss->rx_frames, 3 * BATCH, "rx_frames");
 out:
-	xdpq_fifo__destroy(rx);
-	xdpq_fifo__destroy(skel);
-	close_netns(nstoken);
-	SYS_NOFAIL("ip netns del " NS);
+	fwd_veth_end(skel, rx, nstoken);
 }
 
 #define WAKE_FRAMES 1000
@@ -825,10 +823,7 @@ static void test_timer_wakes_on_its_cpu(void)
 	ASSERT_EQ(skel->bss->fwd_send_errors, 0, "send errors");
 	ASSERT_EQ(skel->bss->fwd_cpus, 1U << 1, "timer runs on CPU 1 only");
 out:
-	xdpq_fifo__destroy(rx);
-	xdpq_fifo__destroy(skel);
-	close_netns(nstoken);
-	SYS_NOFAIL("ip netns del " NS);
+	fwd_veth_end(skel, rx, nstoken);
 }
 
 static void test_timer_fwd_tun(void)
