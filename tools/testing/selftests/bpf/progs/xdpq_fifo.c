@@ -348,22 +348,34 @@ int BPF_PROG(trace_redirect_err, const struct net_device *dev,
 /* The most frames a call of ndo_xdp_xmit() was handed, by veth (a device
  * with an XDP TX limit) and by bonding (one without): a send bulk holds
  * more than a devmap's, which drivers may size their per-call state by.
+ * Only the calls to the devices named here count, not those of other
+ * tests. Loaded on demand, so that the other tests do not need the
+ * functions.
  */
+__u32 xmit_ifindex;
+__u32 bond_xmit_ifindex;
+__u64 xmit_netns_cookie;
 __u32 xmit_max_frames;
 __u32 bond_xmit_max_frames;
 
-SEC("fentry/veth_ndo_xdp_xmit")
+static bool xmit_counted(const struct net_device *dev, __u32 ifindex)
+{
+	return dev->ifindex == ifindex &&
+	       dev->nd_net.net->net_cookie == xmit_netns_cookie;
+}
+
+SEC("?fentry/veth_ndo_xdp_xmit")
 int BPF_PROG(count_xmit_frames, struct net_device *dev, int n)
 {
-	if (n > xmit_max_frames)
+	if (xmit_counted(dev, xmit_ifindex) && n > xmit_max_frames)
 		xmit_max_frames = n;
 	return 0;
 }
 
-SEC("fentry/bond_xdp_xmit")
+SEC("?fentry/bond_xdp_xmit")
 int BPF_PROG(count_bond_xmit_frames, struct net_device *dev, int n)
 {
-	if (n > bond_xmit_max_frames)
+	if (xmit_counted(dev, bond_xmit_ifindex) && n > bond_xmit_max_frames)
 		bond_xmit_max_frames = n;
 	return 0;
 }
