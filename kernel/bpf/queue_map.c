@@ -203,16 +203,20 @@ void xdpq_map_free(struct bpf_map *map)
 }
 
 /* The chunks of an ordering core for nframes frames in nlists lists,
- * allocated with the map and all spare.
+ * allocated with the map and all spare. Chunks are aligned to their size,
+ * which bpf_map_area_alloc() only promises when it takes whole pages: the
+ * array gets one chunk more to start at a chunk boundary.
  */
 int xdpq_chunk_pool_alloc(struct xdpq_chunk_pool *pool, u32 nframes,
 			  u32 nlists, int numa_node)
 {
 	u64 n = xdpq_chunks_for(nframes, nlists);
 
-	pool->array = bpf_map_area_alloc(n * sizeof(*pool->array), numa_node);
-	if (!pool->array)
+	pool->array_mem = bpf_map_area_alloc((n + 1) * sizeof(*pool->array),
+					     numa_node);
+	if (!pool->array_mem)
 		return -ENOMEM;
+	pool->array = PTR_ALIGN(pool->array_mem, sizeof(*pool->array));
 	pool->nr_array = n;
 	xdpq_chunk_add(pool, pool->array, n);
 	return 0;
@@ -228,6 +232,7 @@ int xdpq_chunk_pool_reserve(struct xdpq_map *q, struct xdpq_chunk_pool *pool)
 
 	if (likely(xdpq_chunk_has_spare(pool)))
 		return 0;
+	/* kmalloc() aligns a power of two size to itself */
 	chunk = bpf_map_kmalloc_node(&q->map, sizeof(*chunk),
 				     GFP_ATOMIC | __GFP_NOWARN,
 				     q->map.numa_node);
@@ -254,13 +259,15 @@ void xdpq_chunk_pool_free(struct xdpq_chunk_pool *pool)
 	}
 	/* A chunk still in a list would leak, with a frame in it */
 	WARN_ON_ONCE(n != pool->nr_array + pool->nr_added);
-	bpf_map_area_free(pool->array);
+	bpf_map_area_free(pool->array_mem);
 }
 
 u64 xdpq_chunk_pool_mem_usage(const struct xdpq_chunk_pool *pool)
 {
-	return (pool->nr_array + READ_ONCE(pool->nr_added)) *
-	       sizeof(struct xdpq_chunk);
+	/* The array has a chunk more, for the alignment */
+	u64 n = pool->array_mem ? pool->nr_array + 1 : 0;
+
+	return (n + READ_ONCE(pool->nr_added)) * sizeof(struct xdpq_chunk);
 }
 
 /* n frames entered or left sub-queue subq, under q->lock. Its bit in

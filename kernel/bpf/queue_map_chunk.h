@@ -10,9 +10,13 @@
  * ends of a list, which the pool must hold for every list, still take no
  * more than 256 bytes a list.
  *
- * A list of chunks is a FIFO: its frames run from index head of its
- * first chunk to index tail of its last, and all chunks in between are
- * full. Queueing never touches a queued frame: an insert writes a pointer
+ * A list of chunks is a FIFO: its frames run from the slot its head
+ * points to in its first chunk to the one before its tail in its last,
+ * and all chunks in between are full. A list is these two slot pointers,
+ * 16 bytes, and a chunk is aligned to its size, so that an insert tests
+ * one pointer for both an empty list and a full last chunk, and stores
+ * the frame and the pointer: a PIFO inserts into its buckets frame by
+ * frame. Queueing never touches a queued frame: an insert writes a pointer
  * into the list's last chunk, a remove reads one from its first, so that
  * with many frames queued the cache misses are on the chunks at the two
  * ends of a list, not on frames scattered over memory (linking the frames
@@ -46,18 +50,50 @@
 
 #define XDPQ_CHUNK_FRAMES	15	/* 128 bytes a chunk on 64-bit */
 
+/* A chunk is 16 pointers and aligned to its size, so that a pointer to
+ * one of its slots tells the chunk, and a slot pointer at the end of a
+ * chunk, like a NULL one, has none of the offset bits set.
+ */
 struct xdpq_chunk {
 	struct xdpq_chunk *next;	/* in its list, or spare */
 	struct xdp_frame *frames[XDPQ_CHUNK_FRAMES];
+} __aligned(16 * sizeof(void *));
+
+/* The frames end at the end of the chunk, whose size is a power of two */
+static_assert(offsetof(struct xdpq_chunk, frames[XDPQ_CHUNK_FRAMES]) ==
+	      sizeof(struct xdpq_chunk));
+static_assert(!(sizeof(struct xdpq_chunk) & (sizeof(struct xdpq_chunk) - 1)));
+
+#define XDPQ_CHUNK_OFFSET_MASK	(sizeof(struct xdpq_chunk) - 1)
+
+/* A FIFO of frames, from the slot head points to in the first chunk to the
+ * one before tail, the next free slot of the last chunk or its end; all
+ * chunks in between are full. Zeroed is empty, and so is every list whose
+ * head is NULL: the last remove clears both.
+ */
+struct xdpq_chunk_list {
+	struct xdp_frame **head;
+	struct xdp_frame **tail;
 };
 
-/* A FIFO of frames; zeroed, or first NULL, is empty. */
-struct xdpq_chunk_list {
-	struct xdpq_chunk *first;
-	struct xdpq_chunk *last;
-	u16 head;			/* next frame of first to remove */
-	u16 tail;			/* next free slot of last */
-};
+/* The chunk of a slot, or of the end of the chunk */
+static inline struct xdpq_chunk *xdpq_chunk_of(struct xdp_frame **slot)
+{
+	return (struct xdpq_chunk *)(((unsigned long)slot - 1) &
+				     ~XDPQ_CHUNK_OFFSET_MASK);
+}
+
+static inline struct xdp_frame **xdpq_chunk_end(struct xdpq_chunk *chunk)
+{
+	return chunk->frames + XDPQ_CHUNK_FRAMES;
+}
+
+/* The end of the chunk of a slot that is not at the end of one */
+static inline struct xdp_frame **xdpq_chunk_slot_end(struct xdp_frame **slot)
+{
+	return (struct xdp_frame **)(((unsigned long)slot |
+				      XDPQ_CHUNK_OFFSET_MASK) + 1);
+}
 
 /* The chunks of a queue: the spare ones, and for the map that allocated
  * them, the array allocated with it and how many it added since.
@@ -65,6 +101,7 @@ struct xdpq_chunk_list {
 struct xdpq_chunk_pool {
 	struct xdpq_chunk *spare;
 	struct xdpq_chunk *array;
+	void *array_mem;		/* the allocation array is aligned in */
 	u64 nr_array;
 	u64 nr_added;
 };
@@ -107,36 +144,42 @@ static inline struct xdpq_chunk *xdpq_chunk_take(struct xdpq_chunk_pool *pool)
 
 static inline bool xdpq_chunk_list_empty(const struct xdpq_chunk_list *l)
 {
-	return !l->first;
+	return !l->head;
 }
 
-/* Whether an insert at the tail of l needs a spare chunk. */
+/* Whether the frames of the non-empty l are all in one chunk. */
+static inline bool xdpq_chunk_list_single(const struct xdpq_chunk_list *l)
+{
+	return xdpq_chunk_of(l->head) == xdpq_chunk_of(l->tail);
+}
+
+/* Whether an insert at the tail of l needs a spare chunk: l is empty, or
+ * its tail at the end of its last chunk. One test for both, for the
+ * inserts into lists that have room.
+ */
 static inline bool xdpq_chunk_tail_full(const struct xdpq_chunk_list *l)
 {
-	return !l->first || l->tail == XDPQ_CHUNK_FRAMES;
+	return !((unsigned long)l->tail & XDPQ_CHUNK_OFFSET_MASK);
 }
 
 /* Whether an insert at the head of l needs a spare chunk. */
 static inline bool xdpq_chunk_head_full(const struct xdpq_chunk_list *l)
 {
-	return !l->first || !l->head;
+	return !l->head || l->head == xdpq_chunk_of(l->head)->frames;
 }
 
-/* A spare chunk as the last of l. */
+/* A spare chunk as the last of l, which is empty or has a full tail. */
 static inline void xdpq_chunk_append(struct xdpq_chunk_pool *pool,
 				     struct xdpq_chunk_list *l)
 {
 	struct xdpq_chunk *chunk = xdpq_chunk_take(pool);
 
 	chunk->next = NULL;
-	if (l->last) {
-		l->last->next = chunk;
-	} else {
-		l->first = chunk;
-		l->head = 0;
-	}
-	l->last = chunk;
-	l->tail = 0;
+	if (l->tail)
+		xdpq_chunk_of(l->tail)->next = chunk;
+	else
+		l->head = chunk->frames;
+	l->tail = chunk->frames;
 }
 
 /* Queue frame at the tail of l; there must be a spare chunk if
@@ -146,9 +189,13 @@ static inline void xdpq_chunk_push(struct xdpq_chunk_pool *pool,
 				   struct xdpq_chunk_list *l,
 				   struct xdp_frame *frame)
 {
+	struct xdp_frame **slot;
+
 	if (xdpq_chunk_tail_full(l))
 		xdpq_chunk_append(pool, l);
-	l->last->frames[l->tail++] = frame;
+	slot = l->tail;
+	*slot = frame;
+	l->tail = slot + 1;
 }
 
 /* Queue the n frames at the tail of l, in order, a chunk's room at a
@@ -161,7 +208,6 @@ static inline unsigned int xdpq_chunk_push_bulk(struct xdpq_chunk_pool *pool,
 						unsigned int n)
 {
 	struct xdp_frame **src = frames, **stop = frames + n, **dst, **end;
-	ptrdiff_t left;
 
 	while (src < stop) {
 		if (xdpq_chunk_tail_full(l)) {
@@ -170,10 +216,9 @@ static inline unsigned int xdpq_chunk_push_bulk(struct xdpq_chunk_pool *pool,
 			xdpq_chunk_append(pool, l);
 		}
 		/* Locals: for the compiler, the tail may alias the chunk */
-		left = stop - src;
-		dst = &l->last->frames[l->tail];
-		end = dst + min_t(ptrdiff_t, XDPQ_CHUNK_FRAMES - l->tail, left);
-		l->tail += end - dst;
+		dst = l->tail;
+		end = dst + min(xdpq_chunk_slot_end(dst) - dst, stop - src);
+		l->tail = end;
 		while (dst < end)
 			*dst++ = *src++;
 	}
@@ -196,25 +241,25 @@ static inline void xdpq_chunk_push_head(struct xdpq_chunk_pool *pool,
 	if (xdpq_chunk_head_full(l)) {
 		/* A chunk ahead of the first, to be filled from its end */
 		chunk = xdpq_chunk_take(pool);
-		chunk->next = l->first;
-		l->first = chunk;
-		l->head = XDPQ_CHUNK_FRAMES;
+		chunk->next = xdpq_chunk_of(l->head);
+		l->head = xdpq_chunk_end(chunk);
 	}
-	l->first->frames[--l->head] = frame;
+	*--l->head = frame;
 }
 
-/* The first chunk of l was emptied: give it back. */
+/* The first chunk of l, chunk, was emptied up to end, its end or l's
+ * tail: give it back.
+ */
 static inline void xdpq_chunk_drop_first(struct xdpq_chunk_pool *pool,
-					 struct xdpq_chunk_list *l)
+					 struct xdpq_chunk_list *l,
+					 struct xdpq_chunk *chunk,
+					 struct xdp_frame **end)
 {
-	struct xdpq_chunk *chunk = l->first;
-
-	if (chunk == l->last) {
-		l->first = NULL;
-		l->last = NULL;
+	if (end == l->tail) {
+		l->head = NULL;
+		l->tail = NULL;
 	} else {
-		l->first = chunk->next;
-		l->head = 0;
+		l->head = chunk->next->frames;
 	}
 	xdpq_chunk_put(pool, chunk);
 }
@@ -223,11 +268,17 @@ static inline void xdpq_chunk_drop_first(struct xdpq_chunk_pool *pool,
 static inline struct xdp_frame *xdpq_chunk_pop(struct xdpq_chunk_pool *pool,
 					       struct xdpq_chunk_list *l)
 {
-	struct xdpq_chunk *chunk = l->first;
-	struct xdp_frame *frame = chunk->frames[l->head++];
+	struct xdp_frame **slot = l->head;
+	struct xdp_frame *frame = *slot++;
 
-	if (l->head == (chunk == l->last ? l->tail : XDPQ_CHUNK_FRAMES))
-		xdpq_chunk_drop_first(pool, l);
+	/* A non-empty list's tail is never at frames[0] of a chunk, so a
+	 * slot at the end of a chunk is the tail only if the tail is in it
+	 */
+	if (slot == l->tail ||
+	    !((unsigned long)slot & XDPQ_CHUNK_OFFSET_MASK))
+		xdpq_chunk_drop_first(pool, l, xdpq_chunk_of(slot), slot);
+	else
+		l->head = slot;
 	return frame;
 }
 
@@ -250,10 +301,10 @@ static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 	if (sum.bytes >= max_bytes)
 		return 0;
 	while (dst < stop && !xdpq_chunk_list_empty(l)) {
-		chunk = l->first;
-		src = &chunk->frames[l->head];
-		end = &chunk->frames[chunk == l->last ? l->tail :
-						       XDPQ_CHUNK_FRAMES];
+		src = l->head;
+		chunk = xdpq_chunk_of(src);
+		end = xdpq_chunk_list_single(l) ? l->tail :
+						  xdpq_chunk_end(chunk);
 		run = min(end - src, stop - dst);
 		for (i = 0; i < run;) {
 			struct xdp_frame *frame = src[i];
@@ -267,10 +318,10 @@ static inline unsigned int xdpq_chunk_pop_bulk(struct xdpq_chunk_pool *pool,
 		dst += i;
 		/* Frames left in the chunk: n or max_bytes was reached */
 		if (src < end) {
-			l->head = src - chunk->frames;
+			l->head = src;
 			break;
 		}
-		xdpq_chunk_drop_first(pool, l);
+		xdpq_chunk_drop_first(pool, l, chunk, end);
 		if (sum.bytes >= max_bytes)
 			break;
 	}

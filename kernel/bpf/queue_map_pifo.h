@@ -244,19 +244,21 @@ static inline bool __xdpq_pifo_push_behind(struct xdpq_pifo *p,
 					   struct xdp_frame *frame, u64 rank)
 {
 	struct xdpq_chunk_list *l;
+	struct xdp_frame **slot;
 
 	/* Below base, rank - base wraps beyond the mask */
 	if (rank - base > mask)
 		return false;
 	l = &buckets[rank & mask];
-	if (xdpq_chunk_list_empty(l))
-		return false;
-	if (unlikely(l->tail == XDPQ_CHUNK_FRAMES)) {
-		if (!xdpq_chunk_has_spare(&p->chunks))
+	if (unlikely(xdpq_chunk_tail_full(l))) {
+		if (xdpq_chunk_list_empty(l) ||
+		    !xdpq_chunk_has_spare(&p->chunks))
 			return false;
 		xdpq_chunk_append(&p->chunks, l);
 	}
-	l->last->frames[l->tail++] = frame;
+	slot = l->tail;
+	*slot = frame;
+	l->tail = slot + 1;
 	p->count++;
 	return true;
 }
@@ -442,7 +444,7 @@ static inline void xdpq_pifo_taken(struct xdpq_pifo *p,
 	 * frames ago: start the cache miss now, while the caller does
 	 * something else (enqueues, sends) before it removes again.
 	 */
-	prefetch(p->buckets[next].first);
+	prefetch(p->buckets[next].head);
 }
 
 /* Remove and return the head frame, its effective rank in *rank, or NULL
@@ -483,7 +485,7 @@ static inline unsigned int xdpq_pifo_pop_bulk(struct xdpq_pifo *p,
 		 * than taking them one by one; a bucket of several chunks,
 		 * as fair queueing of many flows fills, goes a run at a time.
 		 */
-		if (b->first != b->last) {
+		if (!xdpq_chunk_list_single(b)) {
 			i += xdpq_chunk_pop_bulk(&p->chunks, b, frames + i,
 						 n - i, max_bytes, &sum);
 		} else {

@@ -239,9 +239,13 @@ struct model_chunk_store {
 static inline void model_chunk_store_alloc(struct model_chunk_store *s,
 					   u64 nr_chunks)
 {
-	s->chunks = calloc(nr_chunks ?: 1, sizeof(*s->chunks));
+	size_t bytes = (nr_chunks ?: 1) * sizeof(*s->chunks);
+
+	/* Aligned to their size, as the map's chunks are */
+	s->chunks = aligned_alloc(sizeof(*s->chunks), bytes);
 	if (!s->chunks)
 		model_die_oom();
+	memset(s->chunks, 0, bytes);
 	s->nr_chunks = nr_chunks;
 	s->nr_given = 0;
 }
@@ -327,37 +331,43 @@ static char model_why[160];
 	})
 
 /* The chunk list b (a FIFO sub-queue, a PIFO bucket) holds the model
- * entries [first, first + n) in order, in a chain of chunks from b->first
- * to b->last, none of them empty; the number of chunks is added to
- * *chunks.
+ * entries [first, first + n) in order, in a chain of chunks from the one
+ * of b->head to the one of b->tail, none of them empty; the number of
+ * chunks is added to *chunks.
  */
 static inline const char *
 model_chunk_list_mismatch(const struct xdpq_chunk_list *b,
 			  const struct model *m, unsigned int first,
 			  unsigned int n, u64 *chunks)
 {
-	const struct xdpq_chunk *c, *last = NULL;
-	unsigned int i = first, from, to, nr = 0;
+	struct xdpq_chunk *c, *last = NULL;
+	struct xdp_frame **from, **to;
+	unsigned int i = first, nr = 0;
 
-	for (c = b->first; c; last = c, c = c->next) {
-		from = c == b->first ? b->head : 0;
-		to = c == b->last ? b->tail : XDPQ_CHUNK_FRAMES;
-		if (from >= to || to > XDPQ_CHUNK_FRAMES || ++nr > n)
-			return model_mismatch("list of entry %u: chunk %u holds [%u, %u)",
-					      first, nr, from, to);
+	if (!b->head != !b->tail)
+		return model_mismatch("list of entry %u: head %p, tail %p",
+				      first, b->head, b->tail);
+	for (c = b->head ? xdpq_chunk_of(b->head) : NULL; c;
+	     last = c, c = c->next) {
+		from = c == xdpq_chunk_of(b->head) ? b->head : c->frames;
+		to = c == xdpq_chunk_of(b->tail) ? b->tail : xdpq_chunk_end(c);
+		if (from < c->frames || from >= to || to > xdpq_chunk_end(c) ||
+		    ++nr > n)
+			return model_mismatch("list of entry %u: chunk %u holds [%td, %td)",
+					      first, nr, from - c->frames,
+					      to - c->frames);
 		for (; from < to; from++, i++) {
 			if (i == first + n)
 				return model_mismatch("list of entry %u: too long",
 						      first);
-			if (model_node_of_frame(c->frames[from])->id !=
-			    m->e[i].id)
+			if (model_node_of_frame(*from)->id != m->e[i].id)
 				return model_mismatch("entry %u: id %u, want %u",
 						      i,
-						      model_node_of_frame(c->frames[from])->id,
+						      model_node_of_frame(*from)->id,
 						      m->e[i].id);
 		}
 	}
-	if (last != b->last)
+	if (b->tail && last != xdpq_chunk_of(b->tail))
 		return model_mismatch("list of entry %u: chain ends off its last chunk",
 				      first);
 	if (i != first + n)
