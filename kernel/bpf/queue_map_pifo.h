@@ -232,11 +232,11 @@ static inline int xdpq_pifo_place(struct xdpq_pifo *p, u64 rank, bool strict,
  * frames. The frames of a bucket inside the window have that rank, so it
  * is at or behind the head; the bucket is marked already and neither the
  * window nor the head moves: all the insert changes is the bucket's last
- * chunk, or a spare one it appends, and the count. Returns false, having
- * changed nothing, for any other insert, or if a chunk is needed and
- * there is none; an empty queue has no bucket that holds frames. buckets,
- * base and mask are those of p, which a caller queueing many frames keeps
- * in locals (xdpq_pifo_push_bulk()).
+ * chunk, or a spare one it appends; the caller counts the frame. Returns
+ * false, having changed nothing, for any other insert, or if a chunk is
+ * needed and there is none; an empty queue has no bucket that holds
+ * frames. buckets, base and mask are those of p, which a caller queueing
+ * many frames keeps in locals (xdpq_pifo_push_bulk()).
  */
 static inline bool __xdpq_pifo_push_behind(struct xdpq_pifo *p,
 					   struct xdpq_chunk_list *buckets,
@@ -259,15 +259,17 @@ static inline bool __xdpq_pifo_push_behind(struct xdpq_pifo *p,
 	slot = l->tail;
 	*slot = frame;
 	l->tail = slot + 1;
-	p->count++;
 	return true;
 }
 
 static inline bool xdpq_pifo_push_behind(struct xdpq_pifo *p,
 					 struct xdp_frame *frame, u64 rank)
 {
-	return __xdpq_pifo_push_behind(p, p->buckets, p->base, p->nbuckets - 1,
-				frame, rank);
+	if (!__xdpq_pifo_push_behind(p, p->buckets, p->base, p->nbuckets - 1,
+				     frame, rank))
+		return false;
+	p->count++;
+	return true;
 }
 
 /* Queue frame at rank, behind the frames of its effective rank, placed
@@ -310,64 +312,72 @@ static inline int xdpq_pifo_push(struct xdpq_pifo *p, struct xdp_frame *frame,
 	return xdpq_pifo_push_place(p, frame, rank, strict, eff);
 }
 
-/* Queue frame at the rank its node holds, as xdpq_pifo_push() would,
+/* Queue frame at the rank its node holds, placed as xdpq_pifo_push()
+ * places the frames it does not queue behind others of their rank,
  * BPF_F_RANK_STRICT in the node's flags making the push strict, and store
  * its effective rank in the node; false if it was refused (-ERANGE;
- * -ENOMEM, which a map sized for its frames never sees). buckets, *base
- * and mask are those of p, kept in the caller's locals
- * (xdpq_pifo_push_bulk()); *base is read again if the push placed the
- * frame, which may move the window.
+ * -ENOMEM, which a map sized for its frames never sees).
  */
-static __always_inline bool
-xdpq_pifo_push_node(struct xdpq_pifo *p, struct xdpq_chunk_list *buckets,
-		    u64 *base, u64 mask, struct xdp_frame *frame)
+static inline bool xdpq_pifo_push_node_place(struct xdpq_pifo *p,
+					     struct xdp_frame *frame)
 {
 	struct xdpq_node *node = xdpq_frame_node(frame);
-	bool strict;
+	bool strict = node->flags & BPF_F_RANK_STRICT;
 	int err;
 
-	if (likely(__xdpq_pifo_push_behind(p, buckets, *base, mask, frame,
-					   node->rank)))
-		return true;
-	strict = node->flags & BPF_F_RANK_STRICT;
 	err = xdpq_pifo_push_place(p, frame, node->rank, strict, &node->rank);
-	if (unlikely(err)) {
-		WARN_ON_ONCE(err == -ENOMEM);
-		return false;
-	}
-	*base = p->base;
-	return true;
+	WARN_ON_ONCE(err == -ENOMEM);
+	return !err;
 }
 
 /* Queue the n frames at the ranks their nodes hold (xdpq_frame_node()),
- * in order, with xdpq_pifo_push_node(). Frames refused are moved behind
+ * in order, as xdpq_pifo_push() would. Frames refused are moved behind
  * the queued ones. Returns how many were queued.
  *
  * Most frames go behind others of their rank, which
  * __xdpq_pifo_push_behind() does with the window in locals here: for the
  * compiler, the stores of frame pointers could change *p, which it would
- * then read again for every frame. Until a frame is refused, which only
- * strict pushes are, the frames stay where they are, and the loop needs
- * no second index.
+ * then read again for every frame. Those frames are counted by the run,
+ * before a frame is placed (xdpq_pifo_place() reads the count), not one
+ * by one. Until a frame is refused, which only strict pushes are, the
+ * frames stay where they are, and the loop needs no second index.
  */
 static inline unsigned int xdpq_pifo_push_bulk(struct xdpq_pifo *p,
 					       struct xdp_frame **frames,
 					       unsigned int n)
 {
+	struct xdp_frame **f = frames, **end = frames + n, **start;
 	struct xdpq_chunk_list *buckets = p->buckets;
 	u64 mask = p->nbuckets - 1, base = p->base;
-	unsigned int i, queued;
+	unsigned int queued;
 
-	for (i = 0; i < n; i++)
-		if (unlikely(!xdpq_pifo_push_node(p, buckets, &base, mask,
-						  frames[i])))
+	for (;;) {
+		start = f;
+		while (f < end &&
+		       __xdpq_pifo_push_behind(p, buckets, base, mask, *f,
+					       xdpq_frame_node(*f)->rank))
+			f++;
+		p->count += f - start;
+		if (f == end)
+			return n;
+		if (unlikely(!xdpq_pifo_push_node_place(p, *f)))
 			break;
+		base = p->base;
+		f++;
+	}
+
 	/* Frames queued after one was refused go ahead of the refused */
-	for (queued = i++; i < n; i++) {
-		if (xdpq_pifo_push_node(p, buckets, &base, mask, frames[i])) {
-			swap(frames[queued], frames[i]);
-			queued++;
+	for (queued = f++ - frames; f < end; f++) {
+		if (__xdpq_pifo_push_behind(p, buckets, base, mask, *f,
+					    xdpq_frame_node(*f)->rank)) {
+			p->count++;
+		} else if (xdpq_pifo_push_node_place(p, *f)) {
+			base = p->base;
+		} else {
+			continue;
 		}
+		swap(frames[queued], *f);
+		queued++;
 	}
 	return queued;
 }
