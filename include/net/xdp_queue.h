@@ -129,8 +129,6 @@ struct xdpq_ops {
 	bool (*peek_rank)(struct xdpq_map *q, u32 subq, u64 *rank);
 	/* Bytes of ordering storage, for map_mem_usage. */
 	u64 (*mem_usage)(const struct xdpq_map *q);
-	/* bpf_redirect_map() key is the rank (else the sub-queue index). */
-	bool rank_keyed;
 };
 
 /* Per sub-queue accounting, updated under the map lock. */

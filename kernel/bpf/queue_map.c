@@ -31,9 +31,10 @@
  * beyond its size and the allocation fails is such a frame dropped,
  * counted in send_failed.)
  *
- * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue(), which runs
- * in the NAPI (or cpumap kthread, or live test_run) context of the
- * redirecting CPU with bottom halves disabled and a bpf_net_context set.
+ * Enqueue. __xdp_do_redirect_frame() calls xdpq_map_enqueue() (FIFO) or
+ * xdpq_map_enqueue_rank(), which run in the NAPI (or cpumap kthread, or
+ * live test_run) context of the redirecting CPU with bottom halves
+ * disabled and a bpf_net_context set.
  * Range, headroom and a racy lock-free capacity check fail the redirect
  * at once, so the driver frees the frame and the xdp_redirect_map_err
  * tracepoint reports the errno. Accepted frames are staged in the map's
@@ -377,8 +378,8 @@ void __xdpq_map_flush(struct list_head *flush_list)
 
 /* xdpf joins a full bulk, which is flushed first; if other CPUs filled
  * the map meanwhile, it is refused like any frame that finds the map full.
- * Out of line, like the admit below, so that the usual enqueue calls
- * nothing and needs no registers saved.
+ * Out of line, like xdpq_map_enqueue_flags(), so that the usual enqueue
+ * calls nothing and needs no registers saved.
  */
 static noinline int xdpq_bulk_flush_add(struct xdpq_bulk *bq,
 					struct xdp_frame *xdpf)
@@ -400,13 +401,15 @@ static __always_inline int __xdpq_map_enqueue(struct xdpq_map *q, u64 rank,
 					      struct xdp_frame *xdpf)
 {
 	struct xdpq_bulk *bq = this_cpu_ptr(q->bulk);
+	/* Read once: for the compiler, the node's stores may change it */
+	unsigned int count = bq->count;
 	struct xdpq_node *node;
 
 	if (unlikely(!xdpq_frame_fits(xdpf))) {
 		xdpq_count(q, drop_headroom);
 		return -ENOSPC;
 	}
-	if (unlikely(READ_ONCE(q->depth) + bq->count >= q->map.max_entries)) {
+	if (unlikely(READ_ONCE(q->depth) + count >= q->map.max_entries)) {
 		xdpq_count(q, drop_full);
 		return -EOVERFLOW;
 	}
@@ -420,17 +423,20 @@ static __always_inline int __xdpq_map_enqueue(struct xdpq_map *q, u64 rank,
 	if (!bq->flush_node.prev)
 		list_add(&bq->flush_node,
 			 bpf_net_ctx_get_queue_map_flush_list());
-	if (unlikely(bq->count == XDPQ_BULK_SIZE))
+	if (unlikely(count == XDPQ_BULK_SIZE))
 		return xdpq_bulk_flush_add(bq, xdpf);
-	bq->q[bq->count++] = xdpf;
+	bq->q[count] = xdpf;
+	bq->count = count + 1;
 	return 0;
 }
 
-/* A rank ordered map's admit hook has a say in the redirect. */
-static noinline int xdpq_map_enqueue_admit(struct xdpq_map *q, u64 rank,
+/* A redirect with flags, which the map's admit hook has a say in. Out of
+ * line, so that the usual enqueue, without flags, stores constants.
+ */
+static noinline int xdpq_map_enqueue_flags(struct xdpq_map *q, u64 rank,
 					   u32 flags, struct xdp_frame *xdpf)
 {
-	int err = q->ops->admit(q, rank, flags);
+	int err = q->ops->admit ? q->ops->admit(q, rank, flags) : 0;
 
 	if (unlikely(err)) {
 		xdpq_count(q, drop_range);
@@ -439,30 +445,31 @@ static noinline int xdpq_map_enqueue_admit(struct xdpq_map *q, u64 rank,
 	return __xdpq_map_enqueue(q, rank, 0, flags, xdpf);
 }
 
-/* Runs from __xdp_do_redirect_frame(), with bottom halves disabled. key
- * is the bpf_redirect_map() key: the sub-queue index for FIFO maps, the
- * rank for rank ordered maps; flags are what the map's map_redirect kept
- * of its flags. On error the caller still owns xdpf.
+/* xdpq_map_enqueue() and xdpq_map_enqueue_rank() run from
+ * __xdp_do_redirect_frame(), with bottom halves disabled, with the
+ * bpf_redirect_map() key: the sub-queue index of a FIFO map, the rank of
+ * a rank ordered one, which also gets what its map_redirect kept of the
+ * flags. On error the caller still owns xdpf.
  */
-int xdpq_map_enqueue(struct bpf_map *map, u64 key, u32 flags,
-		     struct xdp_frame *xdpf)
+int xdpq_map_enqueue(struct bpf_map *map, u64 subq, struct xdp_frame *xdpf)
 {
 	struct xdpq_map *q = xdpq_map(map);
-	const struct xdpq_ops *ops = q->ops;
 
-	/* One inlined body per kind of key, so that each sets up no more
-	 * than its own node fields.
-	 */
-	if (ops->rank_keyed) {
-		if (flags && ops->admit)
-			return xdpq_map_enqueue_admit(q, key, flags, xdpf);
-		return __xdpq_map_enqueue(q, key, 0, flags, xdpf);
-	}
-	if (unlikely(key >= q->nr_subq)) {
+	if (unlikely(subq >= q->nr_subq)) {
 		xdpq_count(q, drop_range);
 		return -ERANGE;
 	}
-	return __xdpq_map_enqueue(q, 0, key, flags, xdpf);
+	return __xdpq_map_enqueue(q, 0, subq, 0, xdpf);
+}
+
+int xdpq_map_enqueue_rank(struct bpf_map *map, u64 rank, u32 flags,
+			  struct xdp_frame *xdpf)
+{
+	struct xdpq_map *q = xdpq_map(map);
+
+	if (unlikely(flags))
+		return xdpq_map_enqueue_flags(q, rank, flags, xdpf);
+	return __xdpq_map_enqueue(q, rank, 0, 0, xdpf);
 }
 
 /* Under q->lock, the map found empty: the timer whose callback looked,

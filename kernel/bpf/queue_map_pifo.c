@@ -155,7 +155,6 @@ static const struct xdpq_ops xdpq_pifo_ops = {
 	.requeue	= xdpq_pifo_map_requeue,
 	.peek_rank	= xdpq_pifo_map_peek_rank,
 	.mem_usage	= xdpq_pifo_map_mem_usage,
-	.rank_keyed	= true,
 };
 
 static int xdpq_pifo_map_alloc_check(union bpf_attr *attr)

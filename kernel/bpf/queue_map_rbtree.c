@@ -110,7 +110,6 @@ static const struct xdpq_ops xdpq_rbtree_ops = {
 	.requeue	= xdpq_rbtree_map_requeue,
 	.peek_rank	= xdpq_rbtree_map_peek_rank,
 	.mem_usage	= xdpq_rbtree_map_mem_usage,
-	.rank_keyed	= true,
 };
 
 static int xdpq_rbtree_map_alloc_check(union bpf_attr *attr)
