@@ -225,6 +225,7 @@ long xdpq_map_update_elem(struct bpf_map *map, void *key, void *value,
 			  u64 flags);
 long xdpq_map_delete_elem(struct bpf_map *map, void *key);
 long xdpq_map_redirect(struct bpf_map *map, u64 key, u64 flags);
+long xdpq_map_redirect_strict(struct bpf_map *map, u64 key, u64 flags);
 u64 xdpq_map_mem_usage(const struct bpf_map *map);
 extern u32 xdpq_map_btf_ids[];
 
@@ -241,17 +242,6 @@ u64 xdpq_chunk_pool_mem_usage(const struct xdpq_chunk_pool *pool);
 static inline struct xdpq_map *xdpq_map(struct bpf_map *map)
 {
 	return container_of(map, struct xdpq_map, map);
-}
-
-/* The redirect target is the map itself; the key (sub-queue index or
- * rank) travels in bpf_redirect_info::tgt_index and is checked in
- * xdpq_map_enqueue(), so that a bad key shows up in the
- * xdp_redirect_map_err tracepoint. Inline, for the map types' own
- * map_redirect.
- */
-static inline void *xdpq_map_redirect_target(struct bpf_map *map, u32 key)
-{
-	return map;
 }
 
 /* Add to a map-wide per-CPU counter; callers run with migration disabled. */

@@ -765,13 +765,40 @@ long xdpq_map_delete_elem(struct bpf_map *map, void *key)
 	return -EOPNOTSUPP;
 }
 
-/* map_redirect of the queue maps whose redirect flags are only the
- * fallback action: the key (sub-queue or rank) is checked at enqueue.
+/* __bpf_xdp_redirect_map(), which this follows and must keep in step
+ * with, for a target that is the map itself: the key (sub-queue index or
+ * rank) travels in bpf_redirect_info::tgt_index and is checked at the
+ * enqueue, so that a bad key shows up in the xdp_redirect_map_err
+ * tracepoint. There is no lookup to fail and no broadcast, whose tests the
+ * compiler would keep; ri->flags keeps the map's own flags, kept_flags,
+ * for the enqueue.
  */
+static __always_inline long __xdpq_map_redirect(struct bpf_map *map, u64 key,
+						u64 flags, const u64 kept_flags)
+{
+	struct bpf_redirect_info *ri = bpf_net_ctx_get_ri();
+	const u64 action_mask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
+
+	if (unlikely(flags & ~(action_mask | kept_flags)))
+		return XDP_ABORTED;
+	ri->tgt_value = map;
+	ri->tgt_index = key;
+	ri->map_id = map->id;
+	ri->map_type = map->map_type;
+	WRITE_ONCE(ri->map, NULL);
+	ri->flags = flags & kept_flags;
+	return XDP_REDIRECT;
+}
+
 long xdpq_map_redirect(struct bpf_map *map, u64 key, u64 flags)
 {
-	return __bpf_xdp_redirect_map(map, key, flags, 0,
-				      xdpq_map_redirect_target);
+	return __xdpq_map_redirect(map, key, flags, 0);
+}
+
+/* For the maps that take BPF_F_RANK_STRICT (PIFO) */
+long xdpq_map_redirect_strict(struct bpf_map *map, u64 key, u64 flags)
+{
+	return __xdpq_map_redirect(map, key, flags, BPF_F_RANK_STRICT);
 }
 
 u64 xdpq_map_mem_usage(const struct bpf_map *map)

@@ -33,7 +33,6 @@
  * callbacks run under the map lock.
  */
 #include <linux/bpf.h>
-#include <linux/filter.h>
 #include <net/xdp_queue.h>
 
 #include "queue_map_pifo.h"
@@ -177,24 +176,6 @@ static struct bpf_map *xdpq_pifo_map_alloc(union bpf_attr *attr)
 	return xdpq_map_alloc(attr, &xdpq_pifo_ops, 1);
 }
 
-static long xdpq_pifo_map_redirect(struct bpf_map *map, u64 rank, u64 flags)
-{
-	long ret;
-
-	/* Without the strict flag, the redirect of every queue map */
-	if (likely(!(flags & BPF_F_RANK_STRICT)))
-		return __bpf_xdp_redirect_map(map, rank, flags, 0,
-					      xdpq_map_redirect_target);
-	ret = __bpf_xdp_redirect_map(map, rank, flags, BPF_F_RANK_STRICT,
-				     xdpq_map_redirect_target);
-	/* __bpf_xdp_redirect_map() only keeps the broadcast flags, and
-	 * clears ri->flags otherwise: the lookup, the map itself, never fails.
-	 */
-	if (ret == XDP_REDIRECT)
-		bpf_net_ctx_get_ri()->flags = BPF_F_RANK_STRICT;
-	return ret;
-}
-
 const struct bpf_map_ops xdp_pifo_map_ops = {
 	.map_meta_equal = bpf_map_meta_equal,
 	.map_alloc_check = xdpq_pifo_map_alloc_check,
@@ -207,5 +188,5 @@ const struct bpf_map_ops xdp_pifo_map_ops = {
 	.map_check_btf = map_check_no_btf,
 	.map_mem_usage = xdpq_map_mem_usage,
 	.map_btf_id = &xdpq_map_btf_ids[0],
-	.map_redirect = xdpq_pifo_map_redirect,
+	.map_redirect = xdpq_map_redirect_strict,
 };
