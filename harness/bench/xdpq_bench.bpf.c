@@ -62,7 +62,6 @@ int xdp_packet_dequeue_send(void *map, __u64 flags, __u32 ifindex, __u32 max_fra
 int xdp_packet_peek_rank(void *map, __u64 flags, __u64 *rank) __ksym;
 __s64 xdp_packet_nr_queued(void *map, __u64 flags) __ksym;
 
-#define BENCH_MAX_FLOWS		4096
 #define EDT_HORIZON_NS		1000000
 #define BENCH_QUANTUM		1514	/* bytes, a sub-queue's turn */
 #define BENCH_EBUSY		16
@@ -266,16 +265,18 @@ static __always_inline __u64 bench_hash(__u64 seq)
 /* A value below n from 32 random bits, by multiplying instead of dividing */
 static __always_inline __u64 bench_below(__u64 hash, __u64 n)
 {
-	return ((hash & 0xffffffff) * n) >> 32;
+	return ((__u64)(__u32)hash * n) >> 32;
 }
 
+/* nr_flows is a power of two, at most BENCH_MAX_FLOWS (xdpq_bench.c
+ * checks): the verifier knows it, a constant of the frozen .rodata, and
+ * so the bounds of the flow.
+ */
 static __always_inline __u64 bench_pifo_rank(__u64 seq)
 {
-	__u32 flow = bench_below(bench_hash(seq), nr_flows);
+	__u64 flow = bench_hash(seq) & ((__u64)nr_flows - 1);
 	__u64 start;
 
-	if (flow >= BENCH_MAX_FLOWS)
-		return vtime;
 	start = finish[flow] > vtime ? finish[flow] : vtime;
 	finish[flow] = start + 1;
 	return start;

@@ -292,6 +292,9 @@ static struct xdpq_bench *case_load(const struct section *s, const struct bench_
 	__u32 key = 0;
 	int err;
 
+	if (c->path == BENCH_PIFO &&
+	    (c->flows > BENCH_MAX_FLOWS || (c->flows & (c->flows - 1))))
+		die("PIFO flows: a power of two up to BENCH_MAX_FLOWS", EINVAL);
 	skel = xdpq_bench__open();
 	if (!skel)
 		die("opening xdpq_bench", errno);

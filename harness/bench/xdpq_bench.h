@@ -22,6 +22,7 @@ enum bench_path {
 
 #define BENCH_FRAME_LEN 64	/* Ethernet, IPv6, UDP and 2 bytes of payload */
 #define BENCH_PIFO_WINDOW 65536	/* ranks: the PIFO map's map_extra */
+#define BENCH_MAX_FLOWS 4096	/* PIFO flows, a power of two */
 
 /* The receiving end notes the time of every BENCH_STAMP_EVERY-th frame in
  * a ring of BENCH_STAMPS; xdpq_bench.c measures over at most half of it,
