@@ -88,6 +88,12 @@ static inline struct xdp_frame **xdpq_chunk_end(struct xdpq_chunk *chunk)
 	return chunk->frames + XDPQ_CHUNK_FRAMES;
 }
 
+/* Whether slot is at the end of a chunk, or NULL: no offset bits set */
+static inline bool xdpq_chunk_at_end(struct xdp_frame **slot)
+{
+	return !((unsigned long)slot & XDPQ_CHUNK_OFFSET_MASK);
+}
+
 /* The end of the chunk of a slot that is not at the end of one */
 static inline struct xdp_frame **xdpq_chunk_slot_end(struct xdp_frame **slot)
 {
@@ -159,7 +165,7 @@ static inline bool xdpq_chunk_list_single(const struct xdpq_chunk_list *l)
  */
 static inline bool xdpq_chunk_tail_full(const struct xdpq_chunk_list *l)
 {
-	return !((unsigned long)l->tail & XDPQ_CHUNK_OFFSET_MASK);
+	return xdpq_chunk_at_end(l->tail);
 }
 
 /* Whether an insert at the head of l needs a spare chunk. */
@@ -274,8 +280,7 @@ static inline struct xdp_frame *xdpq_chunk_pop(struct xdpq_chunk_pool *pool,
 	/* A non-empty list's tail is never at frames[0] of a chunk, so a
 	 * slot at the end of a chunk is the tail only if the tail is in it
 	 */
-	if (slot == l->tail ||
-	    !((unsigned long)slot & XDPQ_CHUNK_OFFSET_MASK))
+	if (slot == l->tail || xdpq_chunk_at_end(slot))
 		xdpq_chunk_drop_first(pool, l, xdpq_chunk_of(slot), slot);
 	else
 		l->head = slot;
