@@ -9,7 +9,8 @@
 #
 # The guest has 2 vCPUs, 2 GiB (XDPQ_GUEST_MEM, in QEMU's -m syntax, sets
 # another size) and two virtio-net NICs (eth0, eth1) on one QEMU hub, so
-# frames eth0 transmits arrive on eth1.  It runs under KVM only when the
+# frames eth0 transmits arrive on eth1, and a multiqueue one, eth2, where
+# the host allows (see below).  It runs under KVM only when the
 # CPU really has VMX/SVM and /dev/kvm opens (a PVM /dev/kvm cannot boot a
 # stock kernel), otherwise under TCG (single-threaded;
 # XDPQ_TCG_THREAD=multi for multi-threaded).
@@ -74,6 +75,17 @@ qemu=(qemu-system-x86_64 -accel "$accel" "${icount[@]}" "${plugin[@]}" -cpu "$cp
 	-device virtio-net-pci,netdev=hub0,mac=52:54:00:12:34:01
 	-netdev hubport,id=hub1,hubid=0
 	-device virtio-net-pci,netdev=hub1,mac=52:54:00:12:34:02)
+# eth2, where the host lets us create a tap: a virtio-net NIC with 4 queue
+# pairs, enough for its driver to give XDP a send queue per CPU of its own
+# (what a hub port's single queue pair cannot show). QEMU creates the tap
+# and it goes when QEMU exits; it stays down, so what eth2 sends is
+# dropped on the host. Tests that need eth2 skip without it.
+tap=xdpq$$
+if ip tuntap add dev "$tap" mode tap multi_queue 2>/dev/null; then
+	ip tuntap del dev "$tap" mode tap multi_queue
+	qemu+=(-netdev "tap,id=mq,ifname=$tap,script=no,downscript=no,queues=4"
+		-device virtio-net-pci,netdev=mq,mq=on,vectors=10,mac=52:54:00:12:34:03)
+fi
 
 if [ $shell -eq 1 ]; then
 	"${qemu[@]}" -serial mon:stdio

@@ -7,7 +7,8 @@
  * limit; veth, whose limit grows while its consumer starves and shrinks
  * while it lags; strict priority through a saturated target; and a
  * virtio-net burst whose frames the TX ring drops through a devmap and
- * never through the queue.
+ * never through the queue, and a burst through virtio-net's per-CPU XDP
+ * send queues, which only their completions can resume.
  */
 #include <pthread.h>
 #include <net/if.h>
@@ -832,6 +833,73 @@ out:
 	SYS_NOFAIL("ip link set eth1 up promisc off");
 }
 
+/* The number of dev's RX queues, -1 on error. virtio-net counts the XDP
+ * queue pairs among them, not among the TX queues the stack may use.
+ */
+static int rx_queues(const char *dev)
+{
+	char cmd[128];
+	int n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls -d %s/class/net/%s/queues/rx-* | wc -l", sysfs, dev);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (pclose(f))
+		return -1;
+	return n;
+}
+
+/* eth2 (harness/guest/run.sh) has queue pairs enough for virtio-net to
+ * give XDP a send queue per CPU of its own, besides a pair per online CPU
+ * for the stack. Nothing but the scheduler sends on them, so a scheduler
+ * the limit holds back is only sent again by their TX completions: a burst
+ * of many times the limit must leave in full, and leave nothing in flight.
+ */
+static void test_virtio_xdp_send_queues(void)
+{
+	struct xdpq_txlimit *skel = NULL;
+	struct bpf_xdp_queue_stats st;
+	int eth2, ncpus, i;
+
+	eth2 = if_nametoindex("eth2");
+	if (!eth2) {
+		printf("%s:SKIP: no eth2, the host did not let QEMU create a tap\n", __func__);
+		test__skip();
+		return;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	SYS(out, "ip link set eth2 up");
+	skel = sched_start(eth2, 0);
+	if (!skel)
+		goto out;
+	skel->links.xdp_pass = bpf_program__attach_xdp(skel->progs.xdp_pass, eth2);
+	if (!ASSERT_OK_PTR(skel->links.xdp_pass, "attach eth2"))
+		goto out;
+	if (!ASSERT_EQ(rx_queues("eth2"), 2 * ncpus, "XDP has send queues of its own") ||
+	    !ASSERT_GE(txl_stat("eth2", "limit"), 0, "eth2 has a limit"))
+		goto out;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, eth2, BURST, true), "burst"))
+		goto out;
+	for (i = 0; i < 300; i++) {
+		st = queue_stats(skel);
+		if (st.sent + st.send_failed >= BURST && !txl_stat("eth2", "inflight"))
+			break;
+		usleep(100000);
+	}
+	ASSERT_EQ(st.sent, BURST, "all sent");
+	ASSERT_EQ(st.send_failed, 0, "send failures");
+	ASSERT_EQ(st.depth, 0, "drained");
+	ASSERT_GT(txl_stat("eth2", "blocked"), 0, "the limit held the scheduler back");
+	ASSERT_EQ(txl_stat("eth2", "inflight"), 0, "nothing left in flight");
+out:
+	xdpq_txlimit__destroy(skel);
+	SYS_NOFAIL("ip link set eth2 down");
+}
+
 void test_xdpq_txlimit(void)
 {
 	if (test__start_subtest("tun_pause_resume"))
@@ -856,4 +924,6 @@ void test_xdpq_txlimit(void)
 		test_shared_ring_with_stack();
 	if (test__start_subtest("virtio_burst"))
 		test_virtio_burst();
+	if (test__start_subtest("virtio_xdp_send_queues"))
+		test_virtio_xdp_send_queues();
 }
