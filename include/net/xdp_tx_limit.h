@@ -10,14 +10,16 @@
  * refuses a frame while the device is over its limit, and the completion
  * that frees room wakes the scheduler that was refused.
  *
- * For drivers, four calls:
+ * For drivers, four calls, and a fifth for ndo_xdp_xmit() errors:
  *
  *	xdp_tx_limit_enable(dev)	once the device is registered;
  *	xdp_tx_queued(dev, bytes)	for the XDP frames it accepted for TX,
  *					from ndo_xdp_xmit() and XDP_TX;
  *	xdp_tx_completed(dev, n, bytes)	for the XDP frames whose TX completed,
  *					from its TX clean-up or its consumer;
- *	xdp_tx_ring_full(dev)		when its TX ring refused XDP frames.
+ *	xdp_tx_ring_full(dev)		when its TX ring refused XDP frames;
+ *	xdp_tx_frame_unfit()		when ndo_xdp_xmit() stopped at a frame
+ *					it can never take.
  *
  * Every byte reported as queued must be reported as completed exactly
  * once, and frames dropped instead of transmitted count as completed.
@@ -98,6 +100,24 @@ int xdp_tx_limit_wait(struct net_device *dev, struct bpf_map *timer_map,
 		      void *timer_value);
 void xdp_tx_limit_read(struct xdp_tx_limit *txl,
 		       struct xdp_tx_limit_stats *st);
+
+DECLARE_PER_CPU(bool, xdp_tx_frame_was_unfit);
+
+/**
+ * xdp_tx_frame_unfit() - ndo_xdp_xmit() stops at a frame it can never take
+ *
+ * Call from ndo_xdp_xmit() when it stops at a frame for a reason that
+ * sending it again would not change (longer than the peer's MTU, too
+ * little headroom), and not xdp_tx_ring_full(), which is for lack of room.
+ * The XDP queue maps give the frames a device refused back to their queues
+ * to send them again, but drop this one. ndo_xdp_xmit() returns only how
+ * many frames it took, so the mark is per CPU: the caller clears it before
+ * the call, in the same bottom-half-disabled section.
+ */
+static inline void xdp_tx_frame_unfit(void)
+{
+	this_cpu_write(xdp_tx_frame_was_unfit, true);
+}
 
 static inline struct xdp_tx_limit *xdp_tx_limit(const struct net_device *dev)
 {
@@ -194,6 +214,10 @@ static inline void xdp_tx_completed(struct net_device *dev,
 }
 
 static inline void xdp_tx_ring_full(struct net_device *dev)
+{
+}
+
+static inline void xdp_tx_frame_unfit(void)
 {
 }
 #endif /* CONFIG_BPF_SYSCALL */

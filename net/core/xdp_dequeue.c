@@ -207,7 +207,10 @@ static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
  * head of their queues, in order, and the sender's timer is woken by the
  * device's next completion; a device without an XDP TX limit would give
  * no such completion, and its refused frames are dropped, as a devmap
- * does. Runs in the RCU section that looked the device up, so the device
+ * does. A frame the driver can never take (xdp_tx_frame_unfit()) is
+ * dropped instead, as send_failed: given back, it would stop its queue
+ * for good. The frames behind it go back, and the timer tries them again
+ * soon. Runs in the RCU section that looked the device up, so the device
  * and the frames' maps are alive. Returns how many frames went back, and
  * adds their bytes to *back_bytes if it is not NULL.
  */
@@ -223,6 +226,7 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 	if (!bq->count)
 		return 0;
 	call_max = xdp_tx_limit(dev) ? XDP_PACKET_BULK_SIZE : DEV_MAP_BULK_SIZE;
+	__this_cpu_write(xdp_tx_frame_was_unfit, false);
 	/* Each call flushes: a call the ring cuts short ends the bulk. */
 	for (sent = 0; sent < bq->count; sent += ret) {
 		int n = min_t(int, bq->count - sent, call_max);
@@ -240,8 +244,16 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 	bq->nr_runs = 0;
 
 	/* ret < 0: the device failed a call's frames (e.g. it is down) */
-	if (ret >= 0 && sent < bq->count)
-		err = xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
+	if (ret >= 0 && sent < bq->count) {
+		if (unlikely(__this_cpu_read(xdp_tx_frame_was_unfit))) {
+			xdpq_count(xdpq_frame_map(bq->q[sent]), send_failed);
+			xdp_return_frame(bq->q[sent++]);
+			err = sent < bq->count ? -EAGAIN : 0;
+		} else {
+			err = xdp_tx_limit_wait(dev, bq->timer_map,
+						bq->timer_value);
+		}
+	}
 	requeue = !err || err == -EAGAIN;
 	if (err == -EAGAIN && bq->timer_map)
 		bpf_timer_kick(bq->timer_map, bq->timer_value, XDP_PACKET_RETRY_NS);

@@ -31,6 +31,9 @@
 #include <net/xdp_queue.h>
 #include <net/xdp_tx_limit.h>
 
+DEFINE_PER_CPU(bool, xdp_tx_frame_was_unfit);
+EXPORT_PER_CPU_SYMBOL_GPL(xdp_tx_frame_was_unfit);
+
 void __xdp_tx_queued(struct xdp_tx_limit *txl, unsigned int bytes)
 {
 	unsigned long flags;

@@ -5,10 +5,11 @@
  * bulk sends), and with a ring shorter than its limit, which gives frames
  * back, and with a scheduler slow to answer wakeups, which raises the
  * limit; veth, whose limit grows while its consumer starves and shrinks
- * while it lags; strict priority through a saturated target; and a
- * virtio-net burst whose frames the TX ring drops through a devmap and
- * never through the queue, and a burst through virtio-net's per-CPU XDP
- * send queues, which only their completions can resume.
+ * while it lags, and which refuses a frame over its peer's MTU for good;
+ * strict priority through a saturated target; a virtio-net burst whose
+ * frames the TX ring drops through a devmap and never through the queue,
+ * and a burst through virtio-net's per-CPU XDP send queues, which only
+ * their completions can resume.
  */
 #include <pthread.h>
 #include <net/if.h>
@@ -528,6 +529,57 @@ out:
 	leave_ns(nstoken);
 }
 
+#define UNFIT_LEN 1400	/* over veth_dst's MTU of 1000, under veth_src's */
+
+/* veth takes a frame only if it fits its peer's MTU, which the scheduler
+ * does not check: it sends to veth_src. Such a frame, refused whenever it
+ * is sent, is dropped as send_failed, where a full ring's frames go back to
+ * the queue: the frames queued behind it still leave, and the ring's cap
+ * on the limit stays as it was.
+ */
+static void test_veth_unfit_frame_dropped(void)
+{
+	struct xdpq_txlimit *skel = NULL;
+	struct nstoken *nstoken = NULL;
+	struct bpf_xdp_queue_stats st;
+	int src, dst, i;
+
+	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
+		goto out;
+	SYS(out, "ip link add veth_src type veth peer name veth_dst");
+	SYS(out, "ip link set veth_dst mtu 1000");
+	SYS(out, "ip link set veth_src up");
+	SYS(out, "ip link set veth_dst up");
+	src = if_nametoindex("veth_src");
+	dst = if_nametoindex("veth_dst");
+	skel = sched_start(src, 0);
+	if (!skel)
+		goto out;
+	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
+	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
+		goto out;
+	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 100, true), "before") ||
+	    !ASSERT_OK(run_prog_len(skel->progs.xdp_sched_enqueue, src, 1, true, UNFIT_LEN),
+		       "unfit") ||
+	    !ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 100, true), "behind"))
+		goto out;
+	for (i = 0; i < 100; i++) {
+		st = queue_stats(skel);
+		if (st.sent + st.send_failed >= 201 && READ_ONCE(skel->bss->rx_n) >= 200)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(st.sent, 200, "sent");
+	ASSERT_EQ(st.send_failed, 1, "the unfit frame dropped");
+	ASSERT_EQ(st.depth, 0, "drained");
+	ASSERT_EQ(skel->bss->rx_n, 200, "received");
+	ASSERT_EQ(txl_stat("veth_src", "ring_full"), 0, "not taken for a full ring");
+	ASSERT_EQ(txl_stat("veth_src", "inflight"), 0, "nothing in flight");
+out:
+	xdpq_txlimit__destroy(skel);
+	leave_ns(nstoken);
+}
+
 #define NS_MOVE "xdpq_txlimit_move"
 
 /* Moving a device to another netns unregisters it from the old one
@@ -916,6 +968,8 @@ void test_xdpq_txlimit(void)
 		test_tun_slow_scheduler_raises_limit();
 	if (test__start_subtest("veth_limit_adapts"))
 		test_veth_limit_adapts();
+	if (test__start_subtest("veth_unfit_frame_dropped"))
+		test_veth_unfit_frame_dropped();
 	if (test__start_subtest("netns_move_keeps_limit"))
 		test_netns_move_keeps_limit();
 	if (test__start_subtest("priority_through_saturated_target"))
