@@ -83,6 +83,13 @@ static struct xdp_timer_waiter *xdp_timer_waiter_alloc(void)
 	return w ?: kmalloc(sizeof(*w), GFP_ATOMIC);
 }
 
+/* Keep w as this CPU's spare, or free it if there is one. */
+static void xdp_timer_waiter_free(struct xdp_timer_waiter *w)
+{
+	if (this_cpu_cmpxchg(xdp_timer_waiter_spare, NULL, w))
+		kfree(w);
+}
+
 /* Start w's timer here, and drop w's map reference. */
 static void xdp_timer_waiter_kick(struct xdp_timer_waiter *w)
 {
@@ -93,8 +100,7 @@ static void xdp_timer_waiter_kick(struct xdp_timer_waiter *w)
 static void xdp_timer_waiter_start(struct xdp_timer_waiter *w)
 {
 	xdp_timer_waiter_kick(w);
-	if (this_cpu_cmpxchg(xdp_timer_waiter_spare, NULL, w))
-		kfree(w);
+	xdp_timer_waiter_free(w);
 }
 
 /* irq_work_single() still clears the BUSY bit of w->work after this
@@ -135,7 +141,16 @@ void xdp_timer_waiter_add(struct list_head *waiters,
 	w = xdp_timer_waiter_alloc();
 	if (!w)
 		return;
-	bpf_map_inc(timer_map);
+	/* The callback may run after the map's last reference is gone: the
+	 * free of an inner map deleted from its outer map cancels its timers
+	 * while a callback runs, and waits for it to end (or, on PREEMPT_RT,
+	 * leaves that to a worker). There is then no timer to start again,
+	 * and no reference to take.
+	 */
+	if (IS_ERR(bpf_map_inc_not_zero(timer_map))) {
+		xdp_timer_waiter_free(w);
+		return;
+	}
 	init_irq_work(&w->work, xdp_timer_waiter_work);
 	w->map = timer_map;
 	w->value = timer_value;
