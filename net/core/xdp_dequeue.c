@@ -145,9 +145,11 @@ void xdp_timer_waiter_add(struct list_head *waiters,
 	 * free of an inner map deleted from its outer map cancels its timers
 	 * while a callback runs, and waits for it to end (or, on PREEMPT_RT,
 	 * leaves that to a worker). There is then no timer to start again,
-	 * and no reference to take.
+	 * and no reference to take. Not bpf_map_inc_not_zero(), whose
+	 * map_idr_lock, for lookups by id, is taken with spin_lock_bh():
+	 * the caller's lock may have interrupts off.
 	 */
-	if (IS_ERR(bpf_map_inc_not_zero(timer_map))) {
+	if (IS_ERR(__bpf_map_inc_not_zero(timer_map, false))) {
 		xdp_timer_waiter_free(w);
 		return;
 	}
@@ -218,16 +220,35 @@ struct xdp_packet_bulk {
 
 static DEFINE_PER_CPU(struct xdp_packet_bulk, xdp_packet_bulk);
 
+/* Drop bq->q[i], which the device can never take (xdp_tx_frame_unfit()),
+ * as send_failed: given back, it would come back to the head of its queue
+ * at every retry and stop it for good. The frames behind it move up, to
+ * be sent in the same flush.
+ */
+static noinline void xdp_packet_bulk_remove(struct xdp_packet_bulk *bq,
+					    unsigned int i)
+{
+	struct xdp_frame *frame = bq->q[i];
+	int r;
+
+	xdpq_count(xdpq_frame_map(frame), send_failed);
+	bq->bytes -= frame->len;
+	xdp_return_frame(frame);
+	memmove(&bq->q[i], &bq->q[i + 1], (bq->count - i - 1) * sizeof(*bq->q));
+	bq->count--;
+	for (r = bq->nr_runs - 1; r >= 0 && bq->runs[r].end > i; r--)
+		bq->runs[r].end--;
+}
+
 /* Hand the bulk to its device. Frames its ring refused go back to the
  * head of their queues, in order, and the sender's timer is woken by the
  * device's next completion; a device without an XDP TX limit would give
  * no such completion, and its refused frames are dropped, as a devmap
- * does. A frame the driver can never take (xdp_tx_frame_unfit()) is
- * dropped instead, as send_failed: given back, it would stop its queue
- * for good. The frames behind it go back, and the timer tries them again
- * soon. Runs in the RCU section that looked the device up, so the device
- * and the frames' maps are alive. Returns how many frames went back, and
- * adds their bytes to *back_bytes if it is not NULL.
+ * does. A frame the driver can never take is dropped on any device, and
+ * the frames behind it go on. Runs in the RCU section that looked the
+ * device up, so the device and the frames' maps are alive. Returns how
+ * many frames went back, and adds their bytes to *back_bytes if it is not
+ * NULL.
  */
 static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 				unsigned int *back_bytes)
@@ -241,17 +262,20 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 	if (!bq->count)
 		return 0;
 	call_max = xdp_tx_limit(dev) ? XDP_PACKET_BULK_SIZE : DEV_MAP_BULK_SIZE;
-	__this_cpu_write(xdp_tx_frame_was_unfit, false);
 	/* Each call flushes: a call the ring cuts short ends the bulk. */
 	for (sent = 0; sent < bq->count; sent += ret) {
 		int n = min_t(int, bq->count - sent, call_max);
 
+		__this_cpu_write(xdp_tx_frame_was_unfit, false);
 		ret = dev->netdev_ops->ndo_xdp_xmit(dev, n, bq->q + sent,
 						    XDP_XMIT_FLUSH);
-		if (ret < n) {
+		if (likely(ret >= n))
+			continue;
+		if (ret < 0 || !__this_cpu_read(xdp_tx_frame_was_unfit)) {
 			sent += max(ret, 0);
 			break;
 		}
+		xdp_packet_bulk_remove(bq, sent + ret);
 	}
 	for (i = 0, start = 0; start < sent; start = bq->runs[i++].end)
 		xdpq_add(bq->runs[i].map, sent,
@@ -259,16 +283,8 @@ static int xdp_packet_bulk_xmit(struct xdp_packet_bulk *bq,
 	bq->nr_runs = 0;
 
 	/* ret < 0: the device failed a call's frames (e.g. it is down) */
-	if (ret >= 0 && sent < bq->count) {
-		if (unlikely(__this_cpu_read(xdp_tx_frame_was_unfit))) {
-			xdpq_count(xdpq_frame_map(bq->q[sent]), send_failed);
-			xdp_return_frame(bq->q[sent++]);
-			err = sent < bq->count ? -EAGAIN : 0;
-		} else {
-			err = xdp_tx_limit_wait(dev, bq->timer_map,
-						bq->timer_value);
-		}
-	}
+	if (ret >= 0 && sent < bq->count)
+		err = xdp_tx_limit_wait(dev, bq->timer_map, bq->timer_value);
 	requeue = !err || err == -EAGAIN;
 	if (err == -EAGAIN && bq->timer_map)
 		bpf_timer_kick(bq->timer_map, bq->timer_value, XDP_PACKET_RETRY_NS);
@@ -699,7 +715,8 @@ __bpf_kfunc s64 xdp_packet_nr_queued(void *map__map, u64 flags)
  * Return: 0 once the frame is on the bulk. A flush, later or within this
  * call, may still see the driver refuse it: a device without an XDP TX
  * limit then drops it, counted as send_failed, as a devmap would, and so
- * does any device whose ndo_xdp_xmit() fails the call with an error.
+ * does any device whose ndo_xdp_xmit() fails the call with an error, or
+ * that can never take the frame (too long for a veth's peer).
  * -EBUSY if the device is over its XDP TX limit or its ring is full: the
  * frame is back in its queue (dropped as send_failed in the rare case the
  * queue has no memory to take it back), and the timer whose callback
