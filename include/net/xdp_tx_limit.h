@@ -110,9 +110,10 @@ DECLARE_PER_CPU(bool, xdp_tx_frame_was_unfit);
  * sending it again would not change (longer than the peer's MTU, too
  * little headroom), and not xdp_tx_ring_full(), which is for lack of room.
  * The XDP queue maps give the frames a device refused back to their queues
- * to send them again, but drop this one. ndo_xdp_xmit() returns only how
- * many frames it took, so the mark is per CPU: the caller clears it before
- * the call, in the same bottom-half-disabled section.
+ * to send them again, but drop this one and go on with the frames behind
+ * it. ndo_xdp_xmit() returns only how many frames it took, so the mark is
+ * per CPU: the caller clears it before the call, in the same
+ * bottom-half-disabled section.
  */
 static inline void xdp_tx_frame_unfit(void)
 {
