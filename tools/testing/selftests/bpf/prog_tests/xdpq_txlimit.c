@@ -139,6 +139,32 @@ err:
 	return NULL;
 }
 
+/* veth_src and its peer veth_dst, up, in the test's netns, veth_dst with
+ * an MTU of dst_mtu unless it is 0; a scheduler that sends to veth_src,
+ * whose ifindex goes to *src, and veth_dst counting what it receives.
+ */
+static struct xdpq_txlimit *veth_sched_start(int dst_mtu, int *src)
+{
+	struct xdpq_txlimit *skel;
+
+	SYS(err, "ip link add veth_src type veth peer name veth_dst");
+	if (dst_mtu)
+		SYS(err, "ip link set veth_dst mtu %d", dst_mtu);
+	SYS(err, "ip link set veth_src up");
+	SYS(err, "ip link set veth_dst up");
+	*src = if_nametoindex("veth_src");
+	skel = sched_start(*src, 0);
+	if (!skel)
+		return NULL;
+	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx,
+							     if_nametoindex("veth_dst"));
+	if (ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
+		return skel;
+	xdpq_txlimit__destroy(skel);
+err:
+	return NULL;
+}
+
 static void tap_stop(struct xdpq_tap_reader *reader)
 {
 	if (!reader)
@@ -475,20 +501,12 @@ static void test_veth_limit_adapts(void)
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	long long grown, shrunk = 0;
-	int src, dst, i, round;
+	int src, i, round;
 
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
 		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set veth_src up");
-	SYS(out, "ip link set veth_dst up");
-	src = if_nametoindex("veth_src");
-	dst = if_nametoindex("veth_dst");
-	skel = sched_start(src, 0);
+	skel = veth_sched_start(0, &src);
 	if (!skel)
-		goto out;
-	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
-	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
 		goto out;
 	SYS(out, "echo 1 > %s/class/net/veth_dst/threaded", sysfs);
 	if (!ASSERT_EQ(txl_stat("veth_src", "limit"), LIMIT_MIN, "initial limit"))
@@ -529,7 +547,8 @@ out:
 	leave_ns(nstoken);
 }
 
-#define UNFIT_LEN 1400	/* over veth_dst's MTU of 1000, under veth_src's */
+#define UNFIT_MTU 1000	/* veth_dst's */
+#define UNFIT_LEN 1400	/* over veth_dst's MTU, under veth_src's */
 
 /* veth takes a frame only if it fits its peer's MTU, which the scheduler
  * does not check: it sends to veth_src. Such a frame, refused whenever it
@@ -542,21 +561,12 @@ static void test_veth_unfit_frame_dropped(void)
 	struct xdpq_txlimit *skel = NULL;
 	struct nstoken *nstoken = NULL;
 	struct bpf_xdp_queue_stats st;
-	int src, dst, i;
+	int src, i;
 
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
 		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set veth_dst mtu 1000");
-	SYS(out, "ip link set veth_src up");
-	SYS(out, "ip link set veth_dst up");
-	src = if_nametoindex("veth_src");
-	dst = if_nametoindex("veth_dst");
-	skel = sched_start(src, 0);
+	skel = veth_sched_start(UNFIT_MTU, &src);
 	if (!skel)
-		goto out;
-	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
-	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
 		goto out;
 	if (!ASSERT_OK(run_prog(skel->progs.xdp_sched_enqueue, src, 100, true), "before") ||
 	    !ASSERT_OK(run_prog_len(skel->progs.xdp_sched_enqueue, src, 1, true, UNFIT_LEN),
@@ -706,20 +716,12 @@ static void test_shared_ring_with_stack(void)
 	struct nstoken *nstoken = NULL;
 	__u64 seen = ~0ULL;
 	pthread_t thread;
-	int src, dst, i;
+	int src, i;
 
 	if (!ASSERT_OK(enter_ns(&nstoken), "netns"))
 		goto out;
-	SYS(out, "ip link add veth_src type veth peer name veth_dst");
-	SYS(out, "ip link set veth_src up");
-	SYS(out, "ip link set veth_dst up");
-	src = if_nametoindex("veth_src");
-	dst = if_nametoindex("veth_dst");
-	skel = sched_start(src, 0);
+	skel = veth_sched_start(0, &src);
 	if (!skel)
-		goto out;
-	skel->links.xdp_record_rx = bpf_program__attach_xdp(skel->progs.xdp_record_rx, dst);
-	if (!ASSERT_OK_PTR(skel->links.xdp_record_rx, "attach rx"))
 		goto out;
 
 	sender = (struct stack_sender){ .ifindex = src, .frames = SHARED_STACK };
